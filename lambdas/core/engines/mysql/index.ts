@@ -1,0 +1,97 @@
+import mysql from 'mysql2/promise';
+import { DbrolesError } from '../../errors.ts';
+import type { Statement } from '../statement.ts';
+import type {
+  ConnectionTarget,
+  EnsureUserResult,
+  GrantResult,
+  ProvisionerSession,
+  RoleProvisioner,
+  RoleUser,
+  ServerInfo,
+  SqlStats,
+} from '../types.ts';
+import * as sql from './sql.ts';
+
+/** User-name limits: MySQL 5.7+ takes 32 characters, MariaDB 80. */
+const MAX_USER_LENGTH = { mysql: 32, mariadb: 80 } as const;
+
+class MysqlSession implements ProvisionerSession {
+  constructor(
+    private readonly conn: mysql.Connection,
+    readonly server: ServerInfo & { flavor: 'mysql' | 'mariadb' },
+    private readonly escapeWildcards: boolean,
+    private readonly stats: SqlStats | undefined,
+  ) {}
+
+  private async exec(statement: Statement): Promise<mysql.ResultSetHeader> {
+    if (this.stats) this.stats.statements += 1;
+    try {
+      const [result] = await this.conn.query<mysql.ResultSetHeader>(statement.text);
+      return result;
+    } catch (error) {
+      if (!statement.secret) throw error;
+      const e = error as { code?: string; errno?: number; sqlMessage?: string };
+      // mysql2 copies the SQL into `error.sql`; rebuild the error so the statement cannot travel.
+      throw new DbrolesError(`${e.sqlMessage ?? 'statement failed'} (${e.code ?? 'error'} ${e.errno ?? ''})`.trim());
+    }
+  }
+
+  async listDatabases(): Promise<string[]> {
+    if (this.stats) this.stats.statements += 1;
+    const [rows] = await this.conn.query<mysql.RowDataPacket[]>(sql.selectDatabases);
+    return rows.map((r) => String(r.name));
+  }
+
+  async ensureUser(user: RoleUser): Promise<EnsureUserResult> {
+    const max = MAX_USER_LENGTH[this.server.flavor];
+    if (user.name.length > max) {
+      throw new DbrolesError(`user name "${user.name}" is longer than ${this.server.flavor}'s limit of ${max} characters: choose a shorter --prefix`);
+    }
+    const created = await this.exec(sql.createUserIfMissing(user.name, user.password));
+    // A warning means the account already existed and CREATE changed nothing.
+    if (created.warningStatus === 0) return { created: true };
+    await this.exec(sql.changePassword(user.name, user.password));
+    return { created: false };
+  }
+
+  async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {
+    await this.exec(sql.grantOnDatabase(user.tier, database, user.name, this.escapeWildcards));
+    return { warnings: [] };
+  }
+
+  async close(): Promise<void> {
+    await this.conn.end().catch(() => undefined);
+  }
+}
+
+/** MySQL, Aurora MySQL and MariaDB. Works with a master without SUPER that holds its grants WITH GRANT OPTION. */
+export const mysqlProvisioner = {
+  family: 'mysql',
+  async connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession> {
+    if (stats) stats.connections += 1;
+    const conn = await mysql.createConnection({
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      database: target.database,
+      ssl: target.tls ? { ca: target.tls.ca, rejectUnauthorized: target.tls.rejectUnauthorized ?? true } : undefined,
+      connectTimeout: (target.connectTimeoutSeconds ?? 10) * 1000,
+      multipleStatements: false,
+    });
+    try {
+      if (stats) stats.statements += 2;
+      const [[info]] = await conn.query<mysql.RowDataPacket[]>(sql.selectServerInfo);
+      const version = String(info?.version ?? '');
+      // Tell MariaDB from MySQL by what the server says, not by the RDS engine name.
+      const flavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+      const [partial] = await conn.query<mysql.RowDataPacket[]>(sql.selectPartialRevokes);
+      const partialRevokes = String(partial[0]?.Value ?? 'OFF').toUpperCase() === 'ON';
+      return new MysqlSession(conn, { version, flavor, defaultDatabase: target.database ?? '' }, !partialRevokes, stats);
+    } catch (error) {
+      await conn.end().catch(() => undefined);
+      throw error;
+    }
+  },
+} satisfies RoleProvisioner;

@@ -1,0 +1,177 @@
+import pg from 'pg';
+import { DbrolesError } from '../../errors.ts';
+import { toScript, type Statement } from '../statement.ts';
+import type {
+  ConnectionTarget,
+  EnsureUserResult,
+  GrantResult,
+  ProvisionerSession,
+  RoleProvisioner,
+  RoleUser,
+  ServerInfo,
+  SqlStats,
+} from '../types.ts';
+import { scramSha256Verifier } from './scram.ts';
+import * as sql from './sql.ts';
+
+/** SQLSTATE 01007: GRANT found objects the master holds no grant option on, and skipped them. */
+const PRIVILEGE_NOT_GRANTED = '01007';
+
+/** One pg client that counts what it sends and collects "privilege not granted" warnings. */
+class PgConnection {
+  readonly notGranted: string[] = [];
+
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly stats: SqlStats | undefined,
+  ) {
+    client.on('notice', (notice) => {
+      if (notice.code === PRIVILEGE_NOT_GRANTED) this.notGranted.push(notice.message ?? '');
+    });
+    // An idle client whose server goes away emits 'error'; without a listener that crashes the process.
+    client.on('error', () => undefined);
+  }
+
+  static async open(target: ConnectionTarget, database: string, stats?: SqlStats): Promise<PgConnection> {
+    const client = new pg.Client({
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      database,
+      ssl: target.tls ? { ca: target.tls.ca, rejectUnauthorized: target.tls.rejectUnauthorized ?? true } : false,
+      connectionTimeoutMillis: (target.connectTimeoutSeconds ?? 10) * 1000,
+      statement_timeout: 120_000,
+      application_name: 'dbroles',
+    });
+    if (stats) stats.connections += 1;
+    await client.connect();
+    return new PgConnection(client, stats);
+  }
+
+  async query<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
+    if (this.stats) this.stats.statements += 1;
+    return (await this.client.query<R>(text, params)).rows;
+  }
+
+  /** Sends the statements as one simple-protocol script: one round trip. */
+  async run(statements: ReadonlyArray<Statement>): Promise<void> {
+    if (this.stats) this.stats.statements += statements.length;
+    try {
+      await this.client.query(toScript(statements));
+    } catch (error) {
+      if (!statements.some((s) => s.secret)) throw error;
+      // The server's message can quote the statement; a secret statement's text must not travel.
+      const code = (error as { code?: string }).code ?? 'unknown';
+      throw new DbrolesError(`${(error as Error).message.split('\n')[0]} (SQLSTATE ${code})`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+interface MasterInfo {
+  readonly name: string;
+  readonly superuser: boolean;
+}
+
+class PostgresSession implements ProvisionerSession {
+  constructor(
+    private readonly admin: PgConnection,
+    private readonly target: ConnectionTarget,
+    readonly server: ServerInfo,
+    private readonly master: MasterInfo,
+    private readonly stats: SqlStats | undefined,
+  ) {}
+
+  async listDatabases(): Promise<string[]> {
+    return (await this.admin.query<{ datname: string }>(sql.selectDatabases)).map((r) => r.datname);
+  }
+
+  async ensureUser(user: RoleUser): Promise<EnsureUserResult> {
+    const [existing] = await this.admin.query<Record<string, boolean>>(sql.selectRoleAttributes, [user.name]);
+    if (existing) {
+      const excess = Object.entries(existing).filter(([, on]) => on).map(([attr]) => attr.replace(/^rol/, '').toUpperCase());
+      if (excess.length > 0) {
+        throw new DbrolesError(
+          `role "${user.name}" already exists with ${excess.join(', ')}; refusing to hand it out as the ${user.tier} user: remove the attribute or choose another --prefix`,
+        );
+      }
+    }
+    const verifier = scramSha256Verifier(user.password);
+    const statements: Statement[] = [
+      { text: 'BEGIN' },
+      existing ? sql.changePassword(user.name, verifier) : sql.createUser(user.name, verifier),
+    ];
+    if (user.tier === 'ro') statements.push(sql.makeReadOnlyByDefault(user.name));
+    if (user.tier === 'ddl' && !this.master.superuser) statements.push(sql.grantMembershipToMaster(user.name, this.master.name));
+    statements.push({ text: 'COMMIT' });
+    await this.admin.run(statements);
+    return { created: !existing };
+  }
+
+  async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {
+    const conn = await PgConnection.open(this.target, database, this.stats);
+    try {
+      await conn.run(sql.beginLocked());
+      const schemas = await conn.query<{ name: string; grantable: boolean }>(sql.selectSchemas);
+      const peers = await conn.query<{ name: string; member: boolean }>(sql.selectPeerRoles, [Object.values(user.peers)]);
+      const peer = (tier: 'ro' | 'rw' | 'ddl') => peers.find((p) => p.name === user.peers[tier]);
+      const ddl = peer('ddl');
+      const ddlUsable = ddl !== undefined && (ddl.member || this.master.superuser);
+      const creators = [this.master.name];
+      if (user.tier !== 'ddl' && ddlUsable) creators.push(user.peers.ddl);
+      const readersOfDdlObjects =
+        user.tier === 'ddl'
+          ? (['ro', 'rw'] as const).filter((t) => peer(t) !== undefined).map((t) => ({ tier: t, user: user.peers[t] }))
+          : [];
+      const statements = sql.grantsInDatabase({
+        database,
+        tier: user.tier,
+        user: user.name,
+        schemas: schemas.filter((s) => s.grantable).map((s) => s.name),
+        creators,
+        readersOfDdlObjects,
+      });
+      await conn.run([...statements, { text: 'COMMIT' }]);
+      const warnings = schemas
+        .filter((s) => !s.grantable)
+        .map((s) => `schema "${s.name}" skipped: its owner is a role the master is not a member of`);
+      if (conn.notGranted.length > 0) {
+        warnings.push(`${conn.notGranted.length} object(s) not granted: owned by roles the master is not a member of`);
+      }
+      return { warnings };
+    } finally {
+      await conn.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.admin.close();
+  }
+}
+
+/** PostgreSQL and Aurora PostgreSQL. Works with a non-superuser master that has CREATEROLE (as on RDS). */
+export const postgresProvisioner = {
+  family: 'postgres',
+  async connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession> {
+    const database = target.database ?? 'postgres';
+    const admin = await PgConnection.open(target, database, stats);
+    try {
+      const [info] = await admin.query<{ version: string; current_user: string; is_superuser: boolean }>(sql.selectServerInfo);
+      if (!info) throw new DbrolesError('PostgreSQL returned no server information');
+      return new PostgresSession(
+        admin,
+        target,
+        { version: info.version, flavor: 'postgres', defaultDatabase: database },
+        { name: info.current_user, superuser: info.is_superuser },
+        stats,
+      );
+    } catch (error) {
+      await admin.close();
+      throw error;
+    }
+  },
+} satisfies RoleProvisioner;

@@ -1,0 +1,106 @@
+import mssql from 'mssql';
+import { DbrolesError } from '../../errors.ts';
+import type { Statement } from '../statement.ts';
+import type {
+  ConnectionTarget,
+  EnsureUserResult,
+  GrantResult,
+  ProvisionerSession,
+  RoleProvisioner,
+  RoleUser,
+  ServerInfo,
+  SqlStats,
+} from '../types.ts';
+import * as sql from './sql.ts';
+
+/** The part of the `mssql` module dbroles uses; tests pass a fake (SQL Server cannot run here). */
+export interface MssqlDriver {
+  ConnectionPool: new (config: mssql.config) => mssql.ConnectionPool;
+  NVarChar: typeof mssql.NVarChar;
+}
+
+class SqlServerSession implements ProvisionerSession {
+  constructor(
+    private readonly pool: mssql.ConnectionPool,
+    private readonly driver: MssqlDriver,
+    readonly server: ServerInfo,
+    private readonly stats: SqlStats | undefined,
+  ) {}
+
+  private async exec(statement: Statement, name?: string): Promise<mssql.IRecordSet<Record<string, unknown>>> {
+    if (this.stats) this.stats.statements += 1;
+    const request = this.pool.request();
+    if (name !== undefined) request.input('name', this.driver.NVarChar(128), name);
+    try {
+      const result = await request.query<Record<string, unknown>>(statement.text);
+      return result.recordset ?? [];
+    } catch (error) {
+      if (!statement.secret) throw error;
+      const e = error as { number?: number; message?: string };
+      throw new DbrolesError(`${(e.message ?? 'statement failed').split('\n')[0]} (error ${e.number ?? 'unknown'})`);
+    }
+  }
+
+  async listDatabases(): Promise<string[]> {
+    return (await this.exec({ text: sql.selectDatabases })).map((r) => String(r.name));
+  }
+
+  async ensureUser(user: RoleUser): Promise<EnsureUserResult> {
+    const [login] = await this.exec({ text: sql.selectLogin }, user.name);
+    if (login && (login.sysadmin === 1 || login.securityadmin === 1)) {
+      throw new DbrolesError(
+        `login "${user.name}" already exists as a member of sysadmin or securityadmin; refusing to hand it out as the ${user.tier} user`,
+      );
+    }
+    await this.exec(login ? sql.changePassword(user.name, user.password) : sql.createLogin(user.name, user.password));
+    return { created: !login };
+  }
+
+  async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {
+    await this.exec(sql.userInDatabase(database, user.name, user.tier), user.name);
+    return { warnings: [] };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close().catch(() => undefined);
+  }
+}
+
+/** SQL Server (RDS sqlserver-ee, -se, -ex, -web), with a driver that tests can replace. */
+export function createSqlServerProvisioner(driver: MssqlDriver = mssql) {
+  return {
+    family: 'sqlserver',
+    async connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession> {
+      const database = target.database ?? 'master';
+      const pool = new driver.ConnectionPool({
+        server: target.host,
+        port: target.port,
+        user: target.user,
+        password: target.password,
+        database,
+        connectionTimeout: (target.connectTimeoutSeconds ?? 10) * 1000,
+        requestTimeout: 120_000,
+        pool: { min: 0, max: 4 },
+        options: {
+          encrypt: true,
+          trustServerCertificate: target.tls?.rejectUnauthorized === false,
+          ...(target.tls?.ca ? { cryptoCredentialsDetails: { ca: target.tls.ca } } : {}),
+          appName: 'dbroles',
+        },
+      });
+      if (stats) stats.connections += 1;
+      await pool.connect();
+      try {
+        if (stats) stats.statements += 1;
+        const info = await pool.request().query<{ version: string }>(sql.selectServerInfo);
+        const version = String(info.recordset?.[0]?.version ?? '');
+        return new SqlServerSession(pool, driver, { version, flavor: 'sqlserver', defaultDatabase: database }, stats);
+      } catch (error) {
+        await pool.close().catch(() => undefined);
+        throw error;
+      }
+    },
+  } satisfies RoleProvisioner;
+}
+
+export const sqlServerProvisioner = createSqlServerProvisioner();

@@ -1,0 +1,103 @@
+/** The three tiers every database gets, in the seed's order. */
+export const ROLE_TIERS = ['ro', 'rw', 'ddl'] as const;
+export type RoleTier = (typeof ROLE_TIERS)[number];
+
+/** RDS engine names dbroles accepts, mapped to the family whose SQL serves them. */
+export const ENGINE_FAMILIES = {
+  postgres: 'postgres',
+  'aurora-postgresql': 'postgres',
+  mysql: 'mysql',
+  'aurora-mysql': 'mysql',
+  mariadb: 'mysql',
+  'sqlserver-ee': 'sqlserver',
+  'sqlserver-se': 'sqlserver',
+  'sqlserver-ex': 'sqlserver',
+  'sqlserver-web': 'sqlserver',
+  sqlserver: 'sqlserver',
+} as const;
+export type EngineName = keyof typeof ENGINE_FAMILIES;
+export type EngineFamily = (typeof ENGINE_FAMILIES)[EngineName];
+
+/** Where and as whom to connect. `password` is the master password: it never leaves core unredacted. */
+export interface ConnectionTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** The database to open first (Postgres `postgres`, MySQL none, SQL Server `master` by default). */
+  readonly database?: string;
+  /** Connect with TLS. `rejectUnauthorized` stays true unless a test says otherwise. */
+  readonly tls?: { readonly ca?: string; readonly rejectUnauthorized?: boolean };
+  /** Seconds to wait for a connection. */
+  readonly connectTimeoutSeconds?: number;
+}
+
+/** One provisioned database user: its tier, its name and its new password (a secret). */
+export interface RoleUser {
+  readonly tier: RoleTier;
+  readonly name: string;
+  readonly password: string;
+  /** The user names of all three tiers, so grants can reach the peers (default privileges). */
+  readonly peers: Readonly<Record<RoleTier, string>>;
+}
+
+/** Counters a benchmark or a test can read: SQL statements sent and connections opened. */
+export interface SqlStats {
+  statements: number;
+  connections: number;
+}
+
+/** What an engine tells about the server it reached. */
+export interface ServerInfo {
+  readonly version: string;
+  /** `mariadb` or `mysql` for the MySQL family, told apart by the version string; else the family. */
+  readonly flavor: 'postgres' | 'mysql' | 'mariadb' | 'sqlserver';
+  /** The database written into the provisioned users' credentials. */
+  readonly defaultDatabase: string;
+}
+
+/** Result of `ensureUser`. */
+export interface EnsureUserResult {
+  /** true when the user did not exist and was created; false when only its password changed. */
+  readonly created: boolean;
+}
+
+/** Result of `grantInDatabase`: notes worth showing, such as objects the master could not grant on. */
+export interface GrantResult {
+  readonly warnings: ReadonlyArray<string>;
+}
+
+/**
+ * An admin session on one database server. Methods throw on failure with the driver's message; the
+ * caller (core/provision.ts) records the failure per database and redacts every secret.
+ */
+export interface ProvisionerSession {
+  readonly server: ServerInfo;
+  /**
+   * The databases to provision: every connectable application database, system ones excluded.
+   * Sorted by name.
+   */
+  listDatabases(): Promise<string[]>;
+  /**
+   * Creates the user when missing, otherwise only changes its password. Never drops a user and
+   * never removes a grant. Safe to rerun. Refuses a pre-existing user that holds more power than
+   * its tier can have (for example a SUPERUSER `hoop_ro`).
+   */
+  ensureUser(user: RoleUser): Promise<EnsureUserResult>;
+  /**
+   * Grants the tier's privileges in one database: existing objects and, where the engine has it,
+   * objects created later. Only adds privileges. Idempotent.
+   */
+  grantInDatabase(database: string, user: RoleUser): Promise<GrantResult>;
+  /** Closes every connection the session opened. Never throws. */
+  close(): Promise<void>;
+}
+
+/**
+ * One database engine family. `connect` opens an admin session with the master credentials and
+ * throws (driver message) when it cannot.
+ */
+export interface RoleProvisioner {
+  readonly family: EngineFamily;
+  connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession>;
+}

@@ -1,0 +1,193 @@
+import pLimit from 'p-limit';
+import { PROVISIONERS, engineFamily } from './engines/index.ts';
+import type {
+  ConnectionTarget,
+  EngineFamily,
+  EngineName,
+  RoleProvisioner,
+  RoleTier,
+  RoleUser,
+  ServerInfo,
+  SqlStats,
+} from './engines/types.ts';
+import { generatePassword } from './password.ts';
+import { errorMessage } from './redact.ts';
+
+/** The seed's overall messages, word for word. */
+export const ALL_ROLES_PROVISIONED = 'All user roles have been successfully provisioned';
+export const SOME_ROLES_FAILED = 'One or more user roles failed to be provisioned';
+
+export const DEFAULT_USER_PREFIX = 'hoop';
+export const DEFAULT_DATABASE_CONCURRENCY = 4;
+
+export interface ProvisionRolesRequest {
+  readonly engine: EngineName;
+  readonly target: ConnectionTarget;
+  readonly tiers: ReadonlyArray<RoleTier>;
+  /** Users are `<prefix>_ro|rw|ddl`. @default 'hoop' */
+  readonly userPrefix?: string;
+  /** Only these databases (each must exist). @default every application database */
+  readonly databases?: ReadonlyArray<string>;
+  /** Databases provisioned at once, per role. @default 4 */
+  readonly concurrency?: number;
+}
+
+export type ProgressEvent =
+  | { readonly kind: 'role-started'; readonly tier: RoleTier; readonly user: string; readonly databases: number }
+  | { readonly kind: 'database-done'; readonly tier: RoleTier; readonly database: string; readonly ok: boolean; readonly done: number; readonly total: number }
+  | { readonly kind: 'role-done'; readonly tier: RoleTier; readonly ok: boolean };
+
+export interface ProvisionDeps {
+  readonly provisioners?: Readonly<Record<EngineFamily, RoleProvisioner>>;
+  readonly generatePassword?: () => string;
+  readonly now?: () => Date;
+  readonly stats?: SqlStats;
+  readonly onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface DatabaseOutcome {
+  readonly database: string;
+  readonly status: 'completed' | 'failed';
+  /** The failure (redacted) or warnings; empty when all went well. */
+  readonly message: string;
+}
+
+export interface RoleOutcome {
+  readonly tier: RoleTier;
+  readonly user: string;
+  readonly status: 'completed' | 'failed';
+  readonly message: string;
+  /**
+   * The user's new password: present whenever it was set on the server, even when some database
+   * failed afterwards, so a changed password is never lost. A secret.
+   */
+  readonly password?: string;
+  readonly created?: boolean;
+  readonly databases: ReadonlyArray<DatabaseOutcome>;
+  readonly completedAt: string;
+}
+
+export interface ProvisionReport {
+  readonly status: 'completed' | 'failed';
+  readonly message: string;
+  readonly server?: ServerInfo;
+  /** The database written into the users' credentials. */
+  readonly defaultDatabase: string;
+  readonly roles: ReadonlyArray<RoleOutcome>;
+}
+
+/**
+ * Provisions the requested tiers on one server, all tiers at once, each over every database.
+ * Never throws for a database problem: failures are recorded per database and per role, their
+ * messages redacted of the master password and every role password. A role is `completed` only
+ * when every database succeeded. Idempotent: a rerun changes the passwords and adds missing grants.
+ */
+export async function provisionRoles(request: ProvisionRolesRequest, deps: ProvisionDeps = {}): Promise<ProvisionReport> {
+  const provisioner = (deps.provisioners ?? PROVISIONERS)[engineFamily(request.engine)];
+  const prefix = request.userPrefix ?? DEFAULT_USER_PREFIX;
+  const peers = { ro: `${prefix}_ro`, rw: `${prefix}_rw`, ddl: `${prefix}_ddl` };
+  const passwords = request.tiers.map(() => (deps.generatePassword ?? generatePassword)());
+  const secrets = [request.target.password, ...passwords];
+  const now = deps.now ?? (() => new Date());
+  let server: ServerInfo | undefined;
+  let firstDatabase = '';
+
+  const roles = await Promise.all(
+    request.tiers.map(async (tier, index): Promise<RoleOutcome> => {
+      const user: RoleUser = { tier, name: peers[tier], password: passwords[index] ?? '', peers };
+      const fail = (message: string, extra: Partial<RoleOutcome> = {}): RoleOutcome => {
+        deps.onProgress?.({ kind: 'role-done', tier, ok: false });
+        return { tier, user: user.name, status: 'failed', message, databases: [], completedAt: now().toISOString(), ...extra };
+      };
+      const { target } = request;
+      let session;
+      try {
+        session = await provisioner.connect(target, deps.stats);
+      } catch (error) {
+        return fail(`connect to ${target.host}:${target.port} as master "${target.user}": ${errorMessage(error, secrets)}`);
+      }
+      try {
+        server ??= session.server;
+        const available = await session.listDatabases();
+        const wanted = request.databases ?? available;
+        if (wanted.length === 0) return fail('no database to provision: the server lists no application database');
+        firstDatabase ||= wanted.find((d) => available.includes(d)) ?? '';
+        let created: boolean;
+        try {
+          ({ created } = await session.ensureUser(user));
+        } catch (error) {
+          return fail(`create or update user "${user.name}": ${errorMessage(error, secrets)}`);
+        }
+        deps.onProgress?.({ kind: 'role-started', tier, user: user.name, databases: wanted.length });
+        const outcomes = await grantEverywhere(session, user, rotate(wanted, index, request.tiers.length), available, {
+          concurrency: request.concurrency ?? DEFAULT_DATABASE_CONCURRENCY,
+          secrets,
+          onDone: (database, ok, done) => deps.onProgress?.({ kind: 'database-done', tier, database, ok, done, total: wanted.length }),
+        });
+        const failed = outcomes.filter((o) => o.status === 'failed');
+        const completedAt = now().toISOString();
+        const base = { password: user.password, created, databases: outcomes, completedAt };
+        if (failed.length > 0) {
+          const detail = failed.map((o) => `${o.database}: ${o.message}`).join('; ');
+          return fail(`failed in ${failed.length} of ${outcomes.length} databases: ${detail}`, base);
+        }
+        deps.onProgress?.({ kind: 'role-done', tier, ok: true });
+        return { tier, user: user.name, status: 'completed', message: '', ...base };
+      } catch (error) {
+        return fail(`list databases: ${errorMessage(error, secrets)}`);
+      } finally {
+        await session.close();
+      }
+    }),
+  );
+
+  const ok = roles.every((r) => r.status === 'completed');
+  return {
+    status: ok ? 'completed' : 'failed',
+    message: ok ? ALL_ROLES_PROVISIONED : SOME_ROLES_FAILED,
+    server,
+    defaultDatabase: server?.defaultDatabase || firstDatabase,
+    roles,
+  };
+}
+
+async function grantEverywhere(
+  session: { grantInDatabase: (database: string, user: RoleUser) => Promise<{ warnings: ReadonlyArray<string> }> },
+  user: RoleUser,
+  databases: ReadonlyArray<string>,
+  available: ReadonlyArray<string>,
+  options: { concurrency: number; secrets: ReadonlyArray<string>; onDone: (database: string, ok: boolean, done: number) => void },
+): Promise<DatabaseOutcome[]> {
+  const limit = pLimit(Math.max(1, options.concurrency));
+  let done = 0;
+  const outcomes = await Promise.all(
+    databases.map((database) =>
+      limit(async (): Promise<DatabaseOutcome> => {
+        let outcome: DatabaseOutcome;
+        if (!available.includes(database)) {
+          outcome = { database, status: 'failed', message: 'database not found, or not connectable, on this server' };
+        } else {
+          try {
+            const { warnings } = await session.grantInDatabase(database, user);
+            outcome = { database, status: 'completed', message: warnings.join('; ') };
+          } catch (error) {
+            outcome = { database, status: 'failed', message: errorMessage(error, options.secrets) };
+          }
+        }
+        done += 1;
+        options.onDone(database, outcome.status === 'completed', done);
+        return outcome;
+      }),
+    ),
+  );
+  return outcomes.sort((a, b) => (a.database < b.database ? -1 : a.database > b.database ? 1 : 0));
+}
+
+/**
+ * Each role starts at a different place in the list, so concurrent roles rarely wait on the same
+ * database's grant lock.
+ */
+function rotate<T>(items: ReadonlyArray<T>, index: number, of: number): T[] {
+  const start = Math.floor((items.length * index) / Math.max(1, of));
+  return [...items.slice(start), ...items.slice(0, start)];
+}

@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { DbrolesError, UsageError } from '../../lambdas/core/errors.ts';
+import { processIo, type CliIo } from './io.ts';
+import { provisionCommand } from './provision.ts';
+
+/** Runs the `dbroles` CLI and returns its exit code: 0 success, 1 failure, 2 usage error. */
+export async function runCli(argv: ReadonlyArray<string>, io: CliIo = processIo): Promise<number> {
+  let exitCode = 0;
+  const setExitCode = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command('dbroles')
+    .description('Provision hoop_ro, hoop_rw and hoop_ddl database users (PostgreSQL, MySQL/MariaDB, SQL Server).')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .addCommand(provisionCommand(io, setExitCode).exitOverride());
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`dbroles: ${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof DbrolesError ? error.message : `unexpected error: ${(error as Error).message}`;
+    io.stderr(`dbroles: ${message}\n`);
+    return 1;
+  }
+}
