@@ -15,7 +15,7 @@ const DATABASE_PRIVILEGES: Record<RoleTier, string> = {
 /** Schemas that belong to the server (and RDS's `rdsadmin`), never to an application. */
 export const SYSTEM_SCHEMAS = ['mysql', 'sys', 'performance_schema', 'information_schema', 'rdsadmin'] as const;
 
-export const selectServerInfo = 'SELECT VERSION() AS version, CURRENT_USER() AS current_user';
+export const selectServerInfo = 'SELECT VERSION() AS version';
 
 /** Empty on MariaDB, which has no such variable. */
 export const selectPartialRevokes = "SHOW VARIABLES LIKE 'partial_revokes'";

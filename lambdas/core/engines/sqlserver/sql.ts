@@ -12,7 +12,7 @@ export const TIER_ROLES: Record<RoleTier, ReadonlyArray<string>> = {
 /** Databases RDS or the server own; never provisioned. */
 export const SYSTEM_DATABASES = ['master', 'model', 'msdb', 'tempdb', 'rdsadmin'] as const;
 
-export const selectServerInfo = "SELECT @@VERSION AS version, SUSER_SNAME() AS current_user";
+export const selectServerInfo = "SELECT @@VERSION AS version";
 
 /** ONLINE user databases: offline, restoring or recovering ones would fail every statement. */
 export const selectDatabases = `SELECT name FROM sys.databases
