@@ -47,9 +47,13 @@ export function userInDatabase(database: string, name: string, tier: RoleTier): 
   const lines = [
     `USE ${ident(database)};`,
     `IF NOT EXISTS (SELECT 1 FROM sys.database_principals WHERE name = @name)`,
+    `BEGIN`,
     `  CREATE USER ${user} FOR LOGIN ${user};`,
+    `END`,
     `ELSE`,
+    `BEGIN`,
     `  ALTER USER ${user} WITH LOGIN = ${user};`,
+    `END;`,
     ...TIER_ROLES[tier].map((role) => `ALTER ROLE ${ident(role)} ADD MEMBER ${user};`),
   ];
   return { text: lines.join('\n') };

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+/** SQL Server cannot run here: a fake `mssql` records each request and answers by the statement it sees. */
+const fake = vi.hoisted(() => {
+  interface Sent {
+    text: string;
+    inputs: Record<string, unknown>;
+  }
+  const state = {
+    configs: [] as unknown[],
+    sent: [] as Sent[],
+    closed: 0,
+    logins: new Map<string, { sysadmin: number; securityadmin: number }>(),
+    databases: ['sales', 'hr]x'] as string[],
+    failIn: new Map<string, Error>(),
+  };
+  class ConnectionPool {
+    constructor(config: unknown) {
+      state.configs.push(config);
+    }
+    async connect() {
+      return this;
+    }
+    async close() {
+      state.closed += 1;
+    }
+    request() {
+      const inputs: Record<string, unknown> = {};
+      return {
+        input(name: string, _type: unknown, value: unknown) {
+          inputs[name] = value;
+          return this;
+        },
+        async query(text: string) {
+          state.sent.push({ text, inputs });
+          if (text.startsWith('SELECT @@VERSION')) return { recordset: [{ version: 'Microsoft SQL Server 2022 (RTM) - 16.0.1000.6' }] };
+          if (text.includes('FROM sys.databases')) return { recordset: state.databases.map((name) => ({ name })) };
+          if (text.includes('FROM sys.server_principals')) {
+            const login = state.logins.get(String(inputs.name));
+            return { recordset: login ? [{ name: inputs.name, ...login }] : [] };
+          }
+          const db = /^USE \[((?:[^\]]|\]\])*)\];/.exec(text)?.[1]?.replace(/\]\]/g, ']');
+          if (db && state.failIn.has(db)) throw state.failIn.get(db);
+          return { recordset: [] };
+        },
+      };
+    }
+  }
+  const NVarChar = (length: number) => ({ type: 'NVarChar', length });
+  return { state, module: { ConnectionPool, NVarChar } };
+});
+
+vi.mock('mssql', () => ({ default: fake.module, ...fake.module }));
+
+const { provisionRoles } = await import('../../../../../lambdas/core/provision.ts');
+
+const target = { host: 'mssql.example.com', port: 1433, user: 'admin', password: 'Master*Password_1' };
+
+describe('SQL Server provisioner over a mocked mssql', () => {
+  beforeEach(() => {
+    Object.assign(fake.state, { configs: [], sent: [], closed: 0, logins: new Map(), databases: ['sales', 'hr]x'], failIn: new Map() });
+  });
+  afterEach(() => vi.clearAllMocks());
+
+  it('connects with TLS to master, creates each login and maps it in every database', async () => {
+    const report = await provisionRoles({ engine: 'sqlserver-se', target, tiers: ['ro', 'rw', 'ddl'] });
+    expect(report.status).toBe('completed');
+    expect(report.defaultDatabase).toBe('master');
+    expect(fake.state.configs[0]).toMatchObject({
+      server: 'mssql.example.com',
+      port: 1433,
+      database: 'master',
+      options: { encrypt: true, trustServerCertificate: false },
+    });
+    for (const role of report.roles) {
+      expect(role).toMatchObject({ status: 'completed', created: true });
+      const create = fake.state.sent.find((s) => s.text.startsWith(`CREATE LOGIN [${role.user}]`));
+      expect(create?.text).toContain(`WITH PASSWORD = N'${role.password}'`);
+      const batches = fake.state.sent.filter((s) => s.text.includes(`CREATE USER [${role.user}] FOR LOGIN [${role.user}]`));
+      expect(batches.map((b) => b.text.split('\n')[0])).toEqual(expect.arrayContaining(['USE [sales];', 'USE [hr]]x];']));
+      expect(batches.every((b) => b.inputs.name === role.user)).toBe(true);
+    }
+    const ddl = fake.state.sent.filter((s) => s.text.includes('[hoop_ddl]') && s.text.startsWith('USE'));
+    expect(ddl[0]?.text).toContain('ALTER ROLE [db_ddladmin] ADD MEMBER [hoop_ddl];');
+    const ro = fake.state.sent.filter((s) => s.text.includes('[hoop_ro]') && s.text.startsWith('USE'));
+    expect(ro[0]?.text).not.toMatch(/db_datawriter|db_ddladmin/);
+    expect(fake.state.closed).toBe(3);
+  });
+
+  it('only changes the password of an existing login', async () => {
+    fake.state.logins.set('hoop_rw', { sysadmin: 0, securityadmin: 0 });
+    const report = await provisionRoles({ engine: 'sqlserver-ee', target, tiers: ['rw'] });
+    expect(report.roles[0]).toMatchObject({ status: 'completed', created: false });
+    expect(fake.state.sent.some((s) => s.text.startsWith('CREATE LOGIN'))).toBe(false);
+    expect(fake.state.sent.some((s) => s.text.startsWith("ALTER LOGIN [hoop_rw] WITH PASSWORD = N'"))).toBe(true);
+  });
+
+  it('refuses an existing login that is sysadmin', async () => {
+    fake.state.logins.set('hoop_ro', { sysadmin: 1, securityadmin: 0 });
+    const report = await provisionRoles({ engine: 'sqlserver-web', target, tiers: ['ro'] });
+    expect(report.roles[0]?.status).toBe('failed');
+    expect(report.roles[0]?.message).toMatch(/login "hoop_ro" already exists as a member of sysadmin/);
+    expect(fake.state.sent.some((s) => s.text.includes('LOGIN [hoop_ro] WITH PASSWORD'))).toBe(false);
+  });
+
+  it('records a failing database with a redacted message and completes the others', async () => {
+    fake.state.failIn.set('hr]x', new Error(`The server principal is not able to access "hr]x"; login admin/${target.password}`));
+    const report = await provisionRoles({ engine: 'sqlserver-ex', target, tiers: ['ro'] });
+    const role = report.roles[0];
+    expect(role?.status).toBe('failed');
+    expect(role?.databases).toEqual([
+      { database: 'hr]x', status: 'failed', message: 'The server principal is not able to access "hr]x"; login admin/REDACTED' },
+      { database: 'sales', status: 'completed', message: '' },
+    ]);
+    expect(role?.message).not.toContain(target.password);
+  });
+});
