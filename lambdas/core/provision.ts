@@ -4,6 +4,7 @@ import type {
   ConnectionTarget,
   EngineFamily,
   EngineName,
+  ProvisionerSession,
   RoleProvisioner,
   RoleTier,
   RoleUser,
@@ -92,31 +93,42 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
   let server: ServerInfo | undefined;
   let firstDatabase = '';
 
-  const roles = await Promise.all(
-    request.tiers.map(async (tier, index): Promise<RoleOutcome> => {
-      const user: RoleUser = { tier, name: peers[tier], password: passwords[index] ?? '', peers };
-      const fail = (message: string, extra: Partial<RoleOutcome> = {}): RoleOutcome => {
-        deps.onProgress?.({ kind: 'role-done', tier, ok: false });
-        return { tier, user: user.name, status: 'failed', message, databases: [], completedAt: now().toISOString(), ...extra };
-      };
-      const { target } = request;
-      let session;
-      try {
-        session = await provisioner.connect(target, deps.stats);
-      } catch (error) {
-        return fail(`connect to ${target.host}:${target.port} as master "${target.user}": ${errorMessage(error, secrets)}`);
-      }
-      try {
-        server ??= session.server;
-        const available = await session.listDatabases();
-        const wanted = request.databases ?? available;
-        if (wanted.length === 0) return fail('no database to provision: the server lists no application database');
-        firstDatabase ||= wanted.find((d) => available.includes(d)) ?? '';
+  const { target } = request;
+  const failAll = (message: string): RoleOutcome[] =>
+    request.tiers.map((tier) => {
+      deps.onProgress?.({ kind: 'role-done', tier, ok: false });
+      return { tier, user: peers[tier], status: 'failed', message, databases: [], completedAt: now().toISOString() };
+    });
+
+  // One session for every role: the roles share its connections, so each database is opened
+  // about once instead of once per role (connection setup dominates on large instances).
+  let session: ProvisionerSession;
+  try {
+    session = await provisioner.connect(target, deps.stats);
+  } catch (error) {
+    return report(failAll(`connect to ${target.host}:${target.port} as master "${target.user}": ${errorMessage(error, secrets)}`));
+  }
+  try {
+    server = session.server;
+    let available: string[];
+    try {
+      available = await session.listDatabases();
+    } catch (error) {
+      return report(failAll(`list databases: ${errorMessage(error, secrets)}`));
+    }
+    const wanted = request.databases ?? available;
+    if (wanted.length === 0) return report(failAll('no database to provision: the server lists no application database'));
+    firstDatabase = wanted.find((d) => available.includes(d)) ?? '';
+    const roles = await Promise.all(
+      request.tiers.map(async (tier, index): Promise<RoleOutcome> => {
+        const user: RoleUser = { tier, name: peers[tier], password: passwords[index] ?? '', peers };
         let created: boolean;
         try {
           ({ created } = await session.ensureUser(user));
         } catch (error) {
-          return fail(`create or update user "${user.name}": ${errorMessage(error, secrets)}`);
+          deps.onProgress?.({ kind: 'role-done', tier, ok: false });
+          const message = `create or update user "${user.name}": ${errorMessage(error, secrets)}`;
+          return { tier, user: user.name, status: 'failed', message, databases: [], completedAt: now().toISOString() };
         }
         deps.onProgress?.({ kind: 'role-started', tier, user: user.name, databases: wanted.length });
         const outcomes = await grantEverywhere(session, user, rotate(wanted, index, request.tiers.length), available, {
@@ -125,34 +137,39 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
           onDone: (database, ok, done) => deps.onProgress?.({ kind: 'database-done', tier, database, ok, done, total: wanted.length }),
         });
         const failed = outcomes.filter((o) => o.status === 'failed');
-        const completedAt = now().toISOString();
-        const base = { password: user.password, created, databases: outcomes, completedAt };
-        if (failed.length > 0) {
-          const detail = failed.map((o) => `${o.database}: ${o.message}`).join('; ');
-          return fail(`failed in ${failed.length} of ${outcomes.length} databases: ${detail}`, base);
-        }
-        deps.onProgress?.({ kind: 'role-done', tier, ok: true });
-        return { tier, user: user.name, status: 'completed', message: '', ...base };
-      } catch (error) {
-        return fail(`list databases: ${errorMessage(error, secrets)}`);
-      } finally {
-        await session.close();
-      }
-    }),
-  );
+        const ok = failed.length === 0;
+        deps.onProgress?.({ kind: 'role-done', tier, ok });
+        const message = ok ? '' : `failed in ${failed.length} of ${outcomes.length} databases: ${failed.map((o) => `${o.database}: ${o.message}`).join('; ')}`;
+        return {
+          tier,
+          user: user.name,
+          status: ok ? 'completed' : 'failed',
+          message,
+          password: user.password,
+          created,
+          databases: outcomes,
+          completedAt: now().toISOString(),
+        };
+      }),
+    );
+    return report(roles);
+  } finally {
+    await session.close();
+  }
 
-  const ok = roles.every((r) => r.status === 'completed');
-  return {
-    status: ok ? 'completed' : 'failed',
-    message: ok ? ALL_ROLES_PROVISIONED : SOME_ROLES_FAILED,
-    server,
-    defaultDatabase: server?.defaultDatabase || firstDatabase,
-    roles,
-  };
+  function report(roles: RoleOutcome[]): ProvisionReport {
+    const ok = roles.every((r) => r.status === 'completed');
+    return {
+      status: ok ? 'completed' : 'failed',
+      message: ok ? ALL_ROLES_PROVISIONED : SOME_ROLES_FAILED,
+      server,
+      defaultDatabase: server?.defaultDatabase || firstDatabase,
+      roles,
+    };
+  }
 }
-
 async function grantEverywhere(
-  session: { grantInDatabase: (database: string, user: RoleUser) => Promise<{ warnings: ReadonlyArray<string> }> },
+  session: Pick<ProvisionerSession, 'grantInDatabase'>,
   user: RoleUser,
   databases: ReadonlyArray<string>,
   available: ReadonlyArray<string>,

@@ -57,7 +57,7 @@ describe('provisionRoles', () => {
     expect(report.roles.map((r) => r.user)).toEqual(['hoop_ro', 'hoop_rw', 'hoop_ddl']);
     expect(new Set(report.roles.map((r) => r.password)).size).toBe(3);
     for (const role of report.roles) expect(role.databases.map((d) => d.database)).toEqual(['a', 'b', 'c']);
-    expect(fake.calls.filter((c) => c === 'close')).toHaveLength(3);
+    expect(fake.calls.filter((c) => c === 'close'), 'one shared session, closed once').toHaveLength(1);
   });
 
   it('keeps going when one role fails to be created', async () => {
@@ -120,5 +120,25 @@ describe('provisionRoles', () => {
   it('uses the prefix for user names', async () => {
     const report = await run(fakeProvisioner(), { userPrefix: 'acme' });
     expect(report.roles.map((r) => r.user)).toEqual(['acme_ro', 'acme_rw', 'acme_ddl']);
+  });
+});
+
+describe('provisionRoles when the server cannot be reached', () => {
+  it('fails every role with the connect error, redacted', async () => {
+    const provisioner: RoleProvisioner = {
+      family: 'postgres',
+      connect: async () => {
+        throw new Error(`password authentication failed (${target.password})`);
+      },
+    };
+    const report = await provisionRoles(
+      { engine: 'postgres', target, tiers: ['ro', 'rw'] },
+      { provisioners: { postgres: provisioner, mysql: provisioner, sqlserver: provisioner } },
+    );
+    expect(report.status).toBe('failed');
+    for (const role of report.roles) {
+      expect(role.message).toBe('connect to db.internal:5432 as master "master": password authentication failed (REDACTED)');
+      expect(role.password).toBeUndefined();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import pLimit from 'p-limit';
 import { DbrolesError } from '../../errors.ts';
 import { toScript, type Statement } from '../statement.ts';
 import type {
@@ -19,7 +20,7 @@ const PRIVILEGE_NOT_GRANTED = '01007';
 
 /** One pg client that counts what it sends and collects "privilege not granted" warnings. */
 class PgConnection {
-  readonly notGranted: string[] = [];
+  private notGranted: string[] = [];
 
   private constructor(
     private readonly client: pg.Client,
@@ -67,6 +68,13 @@ class PgConnection {
     }
   }
 
+  /** The "privilege not granted" warnings since the last call. */
+  takeNotGranted(): string[] {
+    const taken = this.notGranted;
+    this.notGranted = [];
+    return taken;
+  }
+
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }
@@ -78,6 +86,11 @@ interface MasterInfo {
 }
 
 class PostgresSession implements ProvisionerSession {
+  /** Idle connections per database, reused by the next role that reaches it. */
+  private readonly idle = new Map<string, PgConnection[]>();
+  /** The roles share the admin connection; pg wants one query at a time per client. */
+  private readonly adminLock = pLimit(1);
+
   constructor(
     private readonly admin: PgConnection,
     private readonly target: ConnectionTarget,
@@ -87,10 +100,14 @@ class PostgresSession implements ProvisionerSession {
   ) {}
 
   async listDatabases(): Promise<string[]> {
-    return (await this.admin.query<{ datname: string }>(sql.selectDatabases)).map((r) => r.datname);
+    return this.adminLock(async () => (await this.admin.query<{ datname: string }>(sql.selectDatabases)).map((r) => r.datname));
   }
 
   async ensureUser(user: RoleUser): Promise<EnsureUserResult> {
+    return this.adminLock(() => this.ensureUserNow(user));
+  }
+
+  private async ensureUserNow(user: RoleUser): Promise<EnsureUserResult> {
     const [existing] = await this.admin.query<Record<string, boolean>>(sql.selectRoleAttributes, [user.name]);
     if (existing) {
       const excess = Object.entries(existing).filter(([, on]) => on).map(([attr]) => attr.replace(/^rol/, '').toUpperCase());
@@ -113,7 +130,8 @@ class PostgresSession implements ProvisionerSession {
   }
 
   async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {
-    const conn = await PgConnection.open(this.target, database, this.stats);
+    const conn = this.idle.get(database)?.pop() ?? (await PgConnection.open(this.target, database, this.stats));
+    let reusable = false;
     try {
       await conn.run(sql.beginLocked());
       const schemas = await conn.query<{ name: string; grantable: boolean }>(sql.selectSchemas);
@@ -136,20 +154,26 @@ class PostgresSession implements ProvisionerSession {
         readersOfDdlObjects,
       });
       await conn.run([...statements, { text: 'COMMIT' }]);
+      reusable = true;
       const warnings = schemas
         .filter((s) => !s.grantable)
         .map((s) => `schema "${s.name}" skipped: its owner is a role the master is not a member of`);
-      if (conn.notGranted.length > 0) {
-        warnings.push(`${conn.notGranted.length} object(s) not granted: owned by roles the master is not a member of`);
+      const notGranted = conn.takeNotGranted();
+      if (notGranted.length > 0) {
+        warnings.push(`${notGranted.length} object(s) not granted: owned by roles the master is not a member of`);
       }
       return { warnings };
     } finally {
-      await conn.close();
+      // A connection whose transaction failed is dropped rather than rolled back and reused.
+      if (reusable) this.idle.set(database, [...(this.idle.get(database) ?? []), conn]);
+      else await conn.close();
     }
   }
 
   async close(): Promise<void> {
-    await this.admin.close();
+    const all = [this.admin, ...[...this.idle.values()].flat()];
+    this.idle.clear();
+    await Promise.all(all.map((c) => c.close()));
   }
 }
 

@@ -84,7 +84,7 @@ describe('SQL Server provisioner over a mocked mssql', () => {
     expect(ddl[0]?.text).toContain('ALTER ROLE [db_ddladmin] ADD MEMBER [hoop_ddl];');
     const ro = fake.state.sent.filter((s) => s.text.includes('[hoop_ro]') && s.text.startsWith('USE'));
     expect(ro[0]?.text).not.toMatch(/db_datawriter|db_ddladmin/);
-    expect(fake.state.closed).toBe(3);
+    expect(fake.state.closed, 'one pool for every role, closed once').toBe(1);
   });
 
   it('only changes the password of an existing login', async () => {
