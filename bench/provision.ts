@@ -12,7 +12,7 @@ import pg from 'pg';
 import { generatePassword } from '../lambdas/core/password.ts';
 import { provisionRoles } from '../lambdas/core/provision.ts';
 import type { SqlStats } from '../lambdas/core/engines/types.ts';
-import { startEmbeddedPostgres } from '../test/support/embedded-postgres.ts';
+import { startEmbeddedPostgres } from '../local/embedded-postgres.ts';
 
 const { values } = parseArgs({
   options: {

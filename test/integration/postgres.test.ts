@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionRoles } from '../../lambdas/core/provision.ts';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../support/embedded-postgres.ts';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded-postgres.ts';
 import { pgQuery, pgRun, pgTry, type PgLogin } from '../support/pg.ts';
 import { PG_HOST, PG_PORT, PG_SUPERUSER, suffix } from '../support/servers.ts';
 import { describeRoleProvisioner, type EngineHarness, type PrivilegeCase } from './role-provisioner-contract.ts';
