@@ -8,3 +8,18 @@ export class DbrolesError extends Error {
 
 /** Bad input from a caller (CLI flags, API body). The CLI maps it to exit code 2. */
 export class UsageError extends DbrolesError {}
+
+/** The thing asked for does not exist (a job id, a connection name). */
+export class NotFoundError extends DbrolesError {}
+
+/** Another job holds the database's lock. Not retried: the second job fails fast. */
+export class LockHeldError extends DbrolesError {}
+
+/**
+ * A write lost a race (a conditional write failed): another writer changed the item first.
+ * Retrying the whole step is safe.
+ */
+export class ConflictError extends DbrolesError {}
+
+/** Names of errors the state machine must not retry: they are decisions, not accidents. */
+export const NON_RETRYABLE_ERRORS = ['DbrolesError', 'UsageError', 'NotFoundError', 'LockHeldError'] as const;

@@ -11,12 +11,10 @@ import type {
   ServerInfo,
   SqlStats,
 } from './engines/types.ts';
+import { ALL_ROLES_PROVISIONED, SOME_ROLES_FAILED } from './job.ts';
 import { generatePassword } from './password.ts';
 import { errorMessage } from './redact.ts';
 
-/** The seed's overall messages, word for word. */
-export const ALL_ROLES_PROVISIONED = 'All user roles have been successfully provisioned';
-export const SOME_ROLES_FAILED = 'One or more user roles failed to be provisioned';
 
 export const DEFAULT_USER_PREFIX = 'hoop';
 export const DEFAULT_DATABASE_CONCURRENCY = 4;

@@ -100,4 +100,6 @@ export interface ProvisionerSession {
 export interface RoleProvisioner {
   readonly family: EngineFamily;
   connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession>;
+  /** True when `connect` failed because the server refused the user or password (not the network, not a timeout). */
+  isAuthenticationError(error: unknown): boolean;
 }

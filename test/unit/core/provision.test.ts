@@ -39,7 +39,7 @@ function fakeProvisioner(options: FakeOptions = {}) {
       calls.push('close');
     },
   });
-  const provisioner: RoleProvisioner = { family: 'postgres', connect: async () => session() };
+  const provisioner: RoleProvisioner = { family: 'postgres', connect: async () => session(), isAuthenticationError: () => false };
   return { provisioner, calls, maxActive: () => maxActive };
 }
 
@@ -127,6 +127,7 @@ describe('provisionRoles when the server cannot be reached', () => {
   it('fails every role with the connect error, redacted', async () => {
     const provisioner: RoleProvisioner = {
       family: 'postgres',
+      isAuthenticationError: () => true,
       connect: async () => {
         throw new Error(`password authentication failed (${target.password})`);
       },

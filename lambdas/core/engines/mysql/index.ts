@@ -68,6 +68,8 @@ class MysqlSession implements ProvisionerSession {
 /** MySQL, Aurora MySQL and MariaDB. Works with a master without SUPER that holds its grants WITH GRANT OPTION. */
 export const mysqlProvisioner = {
   family: 'mysql',
+  // 1045 ER_ACCESS_DENIED_ERROR, 1698 ER_ACCESS_DENIED_NO_PASSWORD_ERROR.
+  isAuthenticationError: (error: unknown) => [1045, 1698].includes((error as { errno?: number }).errno ?? 0),
   async connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession> {
     if (stats) stats.connections += 1;
     const conn = await mysql.createConnection({

@@ -70,6 +70,9 @@ class SqlServerSession implements ProvisionerSession {
 export function createSqlServerProvisioner(driver: MssqlDriver = mssql) {
   return {
     family: 'sqlserver',
+    // Error 18456 "Login failed for user"; the mssql driver reports it as ConnectionError ELOGIN.
+    isAuthenticationError: (error: unknown) =>
+      (error as { code?: string }).code === 'ELOGIN' || (error as { number?: number }).number === 18456,
     async connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession> {
       const database = target.database ?? 'master';
       const pool = new driver.ConnectionPool({

@@ -1,0 +1,23 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DbrolesStack } from '../lib/dbroles-stack.ts';
+
+const app = new App();
+const context = (key: string): string | undefined => {
+  const value = app.node.tryGetContext(key);
+  return value === undefined || value === '' ? undefined : String(value);
+};
+const list = (key: string) => context(key)?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+
+const vpcId = context('vpcId');
+new DbrolesStack(app, context('stackName') ?? 'Dbroles', {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  crossAccountRoleName: context('crossAccountRoleName'),
+  crossAccountExternalId: context('crossAccountExternalId'),
+  orgId: context('orgId'),
+  svixApiKeySecretArn: context('svixApiKeySecretArn'),
+  svixServerUrl: context('svixServerUrl'),
+  masterCheckIntervalSeconds: context('masterCheckIntervalSeconds') ? Number(context('masterCheckIntervalSeconds')) : undefined,
+  vpc: vpcId ? { vpcId, subnetIds: list('subnetIds'), securityGroupIds: list('securityGroupIds') } : undefined,
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

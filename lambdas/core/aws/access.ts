@@ -1,0 +1,100 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { DbrolesError } from '../errors.ts';
+import { withRetry } from './retry.ts';
+
+export const DEFAULT_CROSS_ACCOUNT_ROLE_NAME = 'HoopOrganizationAccountAccessRole';
+
+/** The AWS clients for one account and region, and who they act as. */
+export interface AwsClients {
+  readonly rds: RDSClient;
+  readonly ec2: EC2Client;
+  /** The caller ARN recorded in the job's `spec.account_arn`. */
+  readonly accountArn: string;
+}
+
+export interface AwsAccess {
+  /**
+   * Clients for `accountId` in `region`: the base credentials for the caller's own account,
+   * otherwise credentials from AssumeRole into `arn:<partition>:iam::<account>:role/<role name>`.
+   */
+  forAccount(accountId: string, region: string, partition: string): Promise<AwsClients>;
+}
+
+export interface AwsAccessOptions {
+  readonly crossAccountRoleName?: string;
+  readonly externalId?: string;
+  /** @default the SDK's default credential chain */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Region for STS calls. @default the target region */
+  readonly stsRegion?: string;
+}
+
+interface Identity {
+  readonly account: string;
+  readonly arn: string;
+}
+
+/** AWS access that assumes a role per member account and caches those credentials until shortly before they expire. */
+export class DefaultAwsAccess implements AwsAccess {
+  private identity?: Promise<Identity>;
+  private readonly assumed = new Map<string, { credentials: AwsCredentialIdentity; arn: string }>();
+
+  constructor(private readonly options: AwsAccessOptions = {}) {}
+
+  private sts(region: string, credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider): STSClient {
+    return new STSClient({ region: this.options.stsRegion ?? region, credentials, maxAttempts: 1 });
+  }
+
+  private baseIdentity(region: string): Promise<Identity> {
+    this.identity ??= withRetry(() => this.sts(region, this.options.credentials).send(new GetCallerIdentityCommand({}))).then((out) => {
+      if (!out.Account || !out.Arn) throw new DbrolesError('STS GetCallerIdentity returned no account');
+      return { account: out.Account, arn: out.Arn };
+    });
+    this.identity.catch(() => {
+      this.identity = undefined;
+    });
+    return this.identity;
+  }
+
+  async forAccount(accountId: string, region: string, partition: string): Promise<AwsClients> {
+    const me = await this.baseIdentity(region);
+    const make = (credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined, accountArn: string): AwsClients => ({
+      rds: new RDSClient({ region, credentials, maxAttempts: 1 }),
+      ec2: new EC2Client({ region, credentials, maxAttempts: 1 }),
+      accountArn,
+    });
+    if (accountId === me.account) return make(this.options.credentials, me.arn);
+
+    const cached = this.assumed.get(accountId);
+    if (cached && (cached.credentials.expiration?.getTime() ?? 0) > Date.now() + 5 * 60_000) return make(cached.credentials, cached.arn);
+    const roleName = this.options.crossAccountRoleName ?? DEFAULT_CROSS_ACCOUNT_ROLE_NAME;
+    const roleArn = `arn:${partition}:iam::${accountId}:role/${roleName}`;
+    let out;
+    try {
+      out = await withRetry(() =>
+        this.sts(region, this.options.credentials).send(
+          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'dbroles', ExternalId: this.options.externalId, DurationSeconds: 3600 }),
+        ),
+      );
+    } catch (error) {
+      throw new DbrolesError(
+        `assume role "${roleArn}" for account ${accountId}: ${(error as Error).message}; deploy the member-account role there (see README)`,
+        { cause: error },
+      );
+    }
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new DbrolesError(`assume role "${roleArn}" returned no credentials`);
+    const credentials: AwsCredentialIdentity = {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration,
+    };
+    const arn = out.AssumedRoleUser?.Arn ?? roleArn;
+    this.assumed.set(accountId, { credentials, arn });
+    return make(credentials, arn);
+  }
+}

@@ -1,0 +1,74 @@
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBClusterCommand,
+  ModifyDBInstanceCommand,
+  type DBCluster,
+  type DBInstance,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
+import { DbrolesError } from '../errors.ts';
+import type { DbTarget } from '../target.ts';
+import { withRetry } from './retry.ts';
+
+export async function describeInstance(rds: RDSClient, instanceId: string): Promise<DBInstance> {
+  try {
+    const out = await withRetry(() => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId })));
+    const instance = out.DBInstances?.[0];
+    if (!instance) throw new DbrolesError(`RDS instance "${instanceId}" not found`);
+    return instance;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'DBInstanceNotFoundFault') {
+      throw new DbrolesError(`RDS instance "${instanceId}" not found in this account and region`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+export async function describeCluster(rds: RDSClient, clusterId: string): Promise<DBCluster> {
+  const out = await withRetry(() => rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId })));
+  const cluster = out.DBClusters?.[0];
+  if (!cluster) throw new DbrolesError(`RDS cluster "${clusterId}" not found`);
+  return cluster;
+}
+
+/** Status of what holds the master password: the cluster for cluster members (not an instance of it). */
+export async function masterHolderStatus(rds: RDSClient, target: DbTarget): Promise<string> {
+  if (target.cluster_id) return (await describeCluster(rds, target.cluster_id)).Status ?? 'unknown';
+  return (await describeInstance(rds, target.instance_id)).DBInstanceStatus ?? 'unknown';
+}
+
+/**
+ * Asks RDS to set the master password, at the cluster for cluster members (ModifyDBInstance's
+ * MasterUserPassword does not apply to them). The password never appears in an error from here.
+ */
+export async function modifyMasterPassword(rds: RDSClient, target: DbTarget, password: string): Promise<void> {
+  if (target.cluster_id) {
+    await withRetry(() =>
+      rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: target.cluster_id ?? '', MasterUserPassword: password, ApplyImmediately: true })),
+    );
+  } else {
+    await withRetry(() =>
+      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: target.instance_id, MasterUserPassword: password, ApplyImmediately: true })),
+    );
+  }
+}
+
+/** Sets the VPC security groups, at the cluster for cluster members. `groupIds` is the whole set: RDS replaces it. */
+export async function setSecurityGroups(rds: RDSClient, target: DbTarget, groupIds: string[]): Promise<void> {
+  if (target.cluster_id) {
+    await withRetry(() =>
+      rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: target.cluster_id ?? '', VpcSecurityGroupIds: groupIds, ApplyImmediately: true })),
+    );
+  } else {
+    await withRetry(() =>
+      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: target.instance_id, VpcSecurityGroupIds: groupIds, ApplyImmediately: true })),
+    );
+  }
+}
+
+/** RDS refuses a Modify while a previous one is being applied. */
+export function isInvalidStateFault(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === 'InvalidDBInstanceStateFault' || name === 'InvalidDBClusterStateFault';
+}

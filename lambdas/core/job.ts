@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { ROLE_TIERS } from './engines/types.ts';
+
+export const JOB_STEPS = ['create-connections', 'send-webhook'] as const;
+export const JobStepSchema = z.enum(JOB_STEPS);
+
+/** `arn:aws:rds:<region>:<account>:db:<identifier>` (also aws-cn, aws-us-gov). */
+export const RDS_INSTANCE_ARN = /^arn:aws(?:-cn|-us-gov)?:rds:[a-z0-9-]+:\d{12}:db:[A-Za-z][A-Za-z0-9-]{0,62}$/;
+
+/** An IPv4 CIDR with every octet in range, e.g. 10.10.10.10/32. */
+export const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
+export const AwsTargetSchema = z.object({
+  instance_arn: z.string().regex(RDS_INSTANCE_ARN, 'must be an RDS instance ARN: arn:aws:rds:<region>:<account>:db:<identifier>'),
+  default_security_group: z
+    .object({ ingress_cidr: z.string().regex(IPV4_CIDR, 'must be an IPv4 CIDR such as 10.10.10.10/32') })
+    .optional(),
+});
+
+/** The job request of DESIGN.md (`POST /api/dbroles/jobs`). The `target` variant arrives with the API issue. */
+export const JobRequestSchema = z.object({
+  agent_id: z.string().min(1).max(128).optional(),
+  connection_prefix_name: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'must be 1 to 60 letters, digits, _ or -'),
+  job_steps: z.array(JobStepSchema).default([]),
+  vault_provider: z.object({ secret_id: z.string().min(1) }).optional(),
+  aws: AwsTargetSchema,
+});
+export type JobRequest = z.infer<typeof JobRequestSchema>;
+
+export const PHASES = ['running', 'completed', 'failed'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const CredentialsInfoSchema = z.object({
+  secrets_manager_provider: z.enum(['database', 'vault', 'aws-secrets-manager']),
+  secret_id: z.string(),
+  secret_keys: z.array(z.string()),
+});
+
+export const RoleResultSchema = z.object({
+  user_role: z.string(),
+  /** Additive: which tier this result is for, so a failed role still says which it was. */
+  role_suffix_name: z.enum(ROLE_TIERS),
+  status: z.enum(['completed', 'failed']),
+  message: z.string(),
+  credentials_info: CredentialsInfoSchema.nullable(),
+  completed_at: z.string(),
+  /** Additive: the outcome per database. */
+  databases: z.array(z.object({ database: z.string(), status: z.enum(['completed', 'failed']), message: z.string() })).default([]),
+});
+export type RoleResult = z.infer<typeof RoleResultSchema>;
+
+export const StepProgressSchema = z.object({
+  status: z.enum(['running', 'completed', 'failed', 'skipped']),
+  started_at: z.string().optional(),
+  finished_at: z.string().optional(),
+  message: z.string().optional(),
+});
+export type StepProgress = z.infer<typeof StepProgressSchema>;
+
+/** The job object: API response and webhook `event_payload`. Never holds a password. */
+export const JobSchema = z.object({
+  org_id: z.string(),
+  id: z.string(),
+  created_at: z.string(),
+  completed_at: z.string().nullable(),
+  spec: z.object({
+    account_arn: z.string(),
+    db_arn: z.string(),
+    db_name: z.string(),
+    db_engine: z.string(),
+    db_tags: z.array(z.object({ key: z.string(), value: z.string() })),
+  }),
+  status: z.object({
+    phase: z.enum(PHASES),
+    message: z.string(),
+    result: z.array(RoleResultSchema),
+  }),
+  hook_status: z.object({ exit_code: z.number(), output: z.string(), execution_time_sec: z.number() }).nullable(),
+  /** Additive: per-step progress, keyed by state name. */
+  steps: z.record(z.string(), StepProgressSchema).default({}),
+  execution_arn: z.string().nullable().default(null),
+  /** Additive: the webhook's outcome. */
+  webhook: z.object({ sent: z.boolean(), message: z.string() }).nullable().default(null),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+/** A job record as stored: the job object plus the request that started it (which holds no secret). */
+export const JobRecordSchema = z.object({ job: JobSchema, request: JobRequestSchema });
+export type JobRecord = z.infer<typeof JobRecordSchema>;
+
+export const ALL_ROLES_PROVISIONED = 'All user roles have been successfully provisioned';
+export const SOME_ROLES_FAILED = 'One or more user roles failed to be provisioned';
+
+/** A new job in phase `running`. */
+export function newJob(input: { id: string; orgId: string; dbArn: string; now: Date }): Job {
+  return {
+    org_id: input.orgId,
+    id: input.id,
+    created_at: input.now.toISOString(),
+    completed_at: null,
+    spec: { account_arn: '', db_arn: input.dbArn, db_name: '', db_engine: '', db_tags: [] },
+    status: { phase: 'running', message: '', result: [] },
+    hook_status: null,
+    steps: {},
+    execution_arn: null,
+    webhook: null,
+  };
+}

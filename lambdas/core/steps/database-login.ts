@@ -1,0 +1,34 @@
+import type { ConnectionTarget } from '../engines/types.ts';
+import { ENGINE_FAMILIES } from '../engines/types.ts';
+import type { DbTarget } from '../target.ts';
+import type { WorkflowDeps } from './deps.ts';
+
+/** How to reach the target as `user` with `password`; TLS as configured. */
+export function connectionTarget(target: DbTarget, user: string, password: string, deps: Pick<WorkflowDeps, 'config'>): ConnectionTarget {
+  return {
+    host: target.host,
+    port: target.port,
+    user,
+    password,
+    database: target.default_database ?? undefined,
+    tls: deps.config.dbTls === 'verify' ? { rejectUnauthorized: true } : undefined,
+    connectTimeoutSeconds: deps.config.connectTimeoutSeconds,
+  };
+}
+
+/**
+ * Whether the master logs in with `password`. false only when the server refused the credentials;
+ * any other failure (network, timeout) is thrown, so an unreachable database never looks like a
+ * wrong password and never triggers a reset.
+ */
+export async function masterLogsIn(target: DbTarget, password: string, deps: Pick<WorkflowDeps, 'config' | 'provisioners'>): Promise<boolean> {
+  const provisioner = deps.provisioners[ENGINE_FAMILIES[target.engine]];
+  try {
+    const session = await provisioner.connect(connectionTarget(target, target.master_user, password, deps));
+    await session.close();
+    return true;
+  } catch (error) {
+    if (provisioner.isAuthenticationError(error)) return false;
+    throw error;
+  }
+}

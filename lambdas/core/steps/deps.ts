@@ -1,0 +1,39 @@
+import type { AwsAccess } from '../aws/access.ts';
+import type { EngineFamily, RoleProvisioner } from '../engines/types.ts';
+import type { Job } from '../job.ts';
+import type { ConnectionStore } from '../store/connection-store.ts';
+import type { CredentialStore } from '../store/credential-store.ts';
+import type { JobStore } from '../store/job-store.ts';
+import type { LockStore } from '../store/lock-store.ts';
+
+export interface WorkflowConfig {
+  readonly orgId: string;
+  /** Value of the security group tag `hoop.dev/gateway`: the API's host name. */
+  readonly gatewayHost: string;
+  /** How long a job's database lock lasts without being released. */
+  readonly lockLeaseSeconds: number;
+  /** Checks of the new master password before giving up (one per WaitMasterApplied pass). */
+  readonly masterCheckMaxAttempts: number;
+  /** TLS to databases: `verify` (RDS CA bundle) when deployed, `off` for local servers. */
+  readonly dbTls: 'verify' | 'off';
+  readonly connectTimeoutSeconds: number;
+}
+
+/** Sends the finished job somewhere (Svix). Returns what happened; never throws for a delivery failure. */
+export interface WebhookSender {
+  send(job: Job): Promise<{ sent: boolean; message: string }>;
+}
+
+/** Everything a workflow step needs, built once per cold start (or once by the local runner). */
+export interface WorkflowDeps {
+  readonly jobs: JobStore;
+  readonly credentials: CredentialStore;
+  readonly locks: LockStore;
+  readonly connections: ConnectionStore;
+  readonly aws: AwsAccess;
+  readonly provisioners: Readonly<Record<EngineFamily, RoleProvisioner>>;
+  readonly webhook: WebhookSender;
+  readonly clock: () => Date;
+  readonly generatePassword: () => string;
+  readonly config: WorkflowConfig;
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { ensureSecurityGroup as ensureGroup } from '../aws/ec2.ts';
+import { setSecurityGroups } from '../aws/rds.ts';
+import { DbrolesError } from '../errors.ts';
+import { IPV4_CIDR } from '../job.ts';
+import { DbTargetSchema } from '../target.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { trackStep } from './progress.ts';
+
+export const EnsureSecurityGroupInputSchema = z.object({
+  job_id: z.string(),
+  target: DbTargetSchema,
+  cidr: z.string().regex(IPV4_CIDR, 'must be an IPv4 CIDR such as 10.10.10.10/32'),
+});
+
+export interface EnsureSecurityGroupOutput {
+  readonly group_id: string;
+  /** The database's groups after the step: the previous ones plus ours, each once. */
+  readonly security_group_ids: string[];
+  readonly changed: boolean;
+}
+
+/**
+ * Step 2: the group `hoop-aws-connect-sg-<instance>` with one TCP ingress rule on the database
+ * port, attached by union with the groups already there (at the cluster for cluster members).
+ * A rerun changes nothing.
+ */
+export async function ensureSecurityGroup(input: z.infer<typeof EnsureSecurityGroupInputSchema>, deps: WorkflowDeps): Promise<EnsureSecurityGroupOutput> {
+  const { target } = input;
+  return trackStep(deps, input.job_id, 'EnsureSecurityGroup', async () => {
+    if (!target.vpc_id) throw new DbrolesError(`instance "${target.instance_id}" is not in a VPC; no security group can be attached`);
+    const aws = await deps.aws.forAccount(target.account_id, target.region, target.partition);
+    const { groupId, changed } = await ensureGroup(aws.ec2, {
+      name: `hoop-aws-connect-sg-${target.instance_id}`,
+      vpcId: target.vpc_id,
+      port: target.port,
+      cidr: input.cidr,
+      gatewayHost: deps.config.gatewayHost,
+    });
+    const union = [...new Set([...target.security_group_ids, groupId])];
+    const attach = !target.security_group_ids.includes(groupId);
+    if (attach) await setSecurityGroups(aws.rds, target, union);
+    return { group_id: groupId, security_group_ids: union, changed: changed || attach };
+  });
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { ENGINE_FAMILIES } from '../engines/types.ts';
+import { ALL_ROLES_PROVISIONED, RoleResultSchema, SOME_ROLES_FAILED, type JobRecord, type RoleResult } from '../job.ts';
+import { DB_ARN_TAG, type Connection } from '../store/connection-store.ts';
+import { DbTargetSchema, type DbTarget } from '../target.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { trackStep } from './progress.ts';
+
+export const FinalizeInputSchema = z.object({ job_id: z.string(), target: DbTargetSchema, results: z.array(RoleResultSchema) });
+
+const SUBTYPES = { postgres: 'postgres', mysql: 'mysql', sqlserver: 'mssql' } as const;
+const COMMANDS: Record<Connection['subtype'], string[]> = {
+  postgres: ['psql', '-A', '-F\t', '-P', 'pager=off', '-h', '$HOST', '-U', '$USER', '--port=$PORT', '$DB'],
+  mysql: ['mysql', '-h$HOST', '-u$USER', '--port=$PORT', '-D$DB'],
+  mssql: ['sqlcmd', '--exit-on-error', '--trim-spaces', '-r', '-S$HOST:$PORT', '-U$USER', '-d$DB', '-i/dev/stdin'],
+};
+
+/** The resource role of one provisioned user. Its password is a reference to the stored credential. */
+export function connectionFor(record: JobRecord, target: DbTarget, result: RoleResult, now: string): Connection {
+  const subtype = SUBTYPES[ENGINE_FAMILIES[target.engine]];
+  return {
+    name: `${record.request.connection_prefix_name}-${result.role_suffix_name}`,
+    type: 'database',
+    subtype,
+    agent_id: record.request.agent_id ?? null,
+    db_arn: target.db_arn,
+    role_suffix_name: result.role_suffix_name,
+    tags: { [DB_ARN_TAG]: target.db_arn },
+    command: COMMANDS[subtype],
+    env: {
+      HOST: { value: target.host },
+      PORT: { value: String(target.port) },
+      USER: { value: result.user_role },
+      DB: { value: target.default_database ?? '' },
+      PASS: { secret_ref: { provider: 'database', secret_id: result.credentials_info?.secret_id ?? '' } },
+    },
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/**
+ * Step 6: the job's phase and message as the seed words them, resource roles for the roles that
+ * succeeded (when `create-connections` is asked for), and the lock released. Idempotent.
+ */
+export async function finalize(input: z.infer<typeof FinalizeInputSchema>, deps: WorkflowDeps): Promise<{ phase: 'completed' | 'failed' }> {
+  const record = await deps.jobs.get(input.job_id);
+  return trackStep(deps, input.job_id, 'Finalize', async () => {
+    const now = deps.clock().toISOString();
+    let phase: 'completed' | 'failed' = input.results.every((r) => r.status === 'completed') ? 'completed' : 'failed';
+    let message = phase === 'completed' ? ALL_ROLES_PROVISIONED : SOME_ROLES_FAILED;
+    if (record.request.job_steps.includes('create-connections')) {
+      try {
+        for (const result of input.results.filter((r) => r.status === 'completed')) {
+          await deps.connections.upsert(connectionFor(record, input.target, result, now));
+        }
+      } catch (error) {
+        phase = 'failed';
+        message = `Failed provisioning connections: ${(error as Error).message}`;
+      }
+    }
+    await deps.jobs.finish(input.job_id, { phase, message, result: input.results }, now);
+    await deps.locks.release(input.target.resource_key, input.job_id);
+    return { phase };
+  });
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { isInvalidStateFault, masterHolderStatus, modifyMasterPassword } from '../aws/rds.ts';
+import { DbrolesError } from '../errors.ts';
+import { errorMessage } from '../redact.ts';
+import { DbTargetSchema, type DbTarget } from '../target.ts';
+import { masterLogsIn } from './database-login.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { trackStep } from './progress.ts';
+
+export const MasterCredentialsInputSchema = z.object({ job_id: z.string(), target: DbTargetSchema });
+
+export const MasterStateSchema = z.object({
+  /** `reused`: stored credentials work. `reset`: a new password was sent to RDS and is pending. */
+  mode: z.enum(['reused', 'reset']),
+  applied: z.boolean(),
+  attempts: z.number().int(),
+  status: z.string().optional(),
+});
+export type MasterState = z.infer<typeof MasterStateSchema>;
+
+async function modify(deps: WorkflowDeps, target: DbTarget, password: string, alreadyRequested: boolean): Promise<void> {
+  const aws = await deps.aws.forAccount(target.account_id, target.region, target.partition);
+  try {
+    await modifyMasterPassword(aws.rds, target, password);
+  } catch (error) {
+    // A retry after a crash: RDS is still applying our earlier request for this same password.
+    if (alreadyRequested && isInvalidStateFault(error)) return;
+    throw new DbrolesError(`reset the master password of "${target.cluster_id ?? target.instance_id}": ${errorMessage(error, [password])}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Step 3: makes sure dbroles holds a working master password. Reuses the stored one when it still
+ * logs in. Otherwise writes a new password ahead as `pending`, then asks RDS to set it. A retry
+ * after a crash finds the pending password and uses it again, so the master is never lost: the
+ * server's password is always either the stored current one or the stored pending one.
+ */
+export async function ensureMasterCredentials(input: z.infer<typeof MasterCredentialsInputSchema>, deps: WorkflowDeps): Promise<MasterState> {
+  const { target } = input;
+  return trackStep(deps, input.job_id, 'MasterCredentials', async () => {
+    const stored = await deps.credentials.getMaster(target.resource_key);
+    if (stored?.current && (await masterLogsIn(target, stored.current, deps))) return { mode: 'reused', applied: true, attempts: 0 };
+    if (stored?.pending) {
+      if (await masterLogsIn(target, stored.pending, deps)) {
+        await deps.credentials.promotePendingMaster(target.resource_key, stored.pending);
+        return { mode: 'reused', applied: true, attempts: 0 };
+      }
+      await modify(deps, target, stored.pending, true);
+      return { mode: 'reset', applied: false, attempts: 0 };
+    }
+    const password = deps.generatePassword();
+    await deps.credentials.writePendingMaster(target.resource_key, target.master_user, password, stored?.version ?? 0);
+    await modify(deps, target, password, false);
+    return { mode: 'reset', applied: false, attempts: 0 };
+  });
+}
+
+export const CheckMasterAppliedInputSchema = z.object({ job_id: z.string(), target: DbTargetSchema, master: MasterStateSchema });
+
+/**
+ * Step 4, one pass of the wait loop: done only when the NEW password logs in (an `available`
+ * status alone can be read before RDS starts applying it); then the pending password is promoted.
+ * Throws once the budget of checks is spent; the password stays pending for the next job.
+ */
+export async function checkMasterApplied(input: z.infer<typeof CheckMasterAppliedInputSchema>, deps: WorkflowDeps): Promise<MasterState> {
+  const { target } = input;
+  const attempts = input.master.attempts + 1;
+  const stored = await deps.credentials.getMaster(target.resource_key);
+  if (!stored?.pending) {
+    if (stored?.current && (await masterLogsIn(target, stored.current, deps))) return { mode: 'reset', applied: true, attempts };
+    throw new DbrolesError(`no pending master password is stored for "${target.resource_key}"; run the job again`);
+  }
+  const aws = await deps.aws.forAccount(target.account_id, target.region, target.partition);
+  const status = await masterHolderStatus(aws.rds, target);
+  if (await masterLogsIn(target, stored.pending, deps)) {
+    await deps.credentials.promotePendingMaster(target.resource_key, stored.pending);
+    await deps.jobs.setStep(input.job_id, 'WaitMasterApplied', { status: 'completed', finished_at: deps.clock().toISOString(), message: `applied after ${attempts} check(s)` });
+    return { mode: 'reset', applied: true, attempts, status };
+  }
+  if (attempts >= deps.config.masterCheckMaxAttempts) {
+    throw new DbrolesError(
+      `the new master password of "${target.cluster_id ?? target.instance_id}" did not log in after ${attempts} checks (status "${status}"); it is kept as pending and the next job tries it first`,
+    );
+  }
+  await deps.jobs.setStep(input.job_id, 'WaitMasterApplied', { status: 'running', message: `check ${attempts}: status "${status}", new password not active yet` });
+  return { mode: 'reset', applied: false, attempts, status };
+}

@@ -1,0 +1,124 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { JobRecordSchema, type Job, type JobRecord, type RoleResult, type StepProgress } from '../job.ts';
+import { isConditionFailed } from './dynamo.ts';
+import { jobKey, jobListKey, TABLE_KEYS } from './keys.ts';
+
+export interface JobPage {
+  readonly items: JobRecord[];
+  readonly nextToken?: string;
+}
+
+/** Where jobs live. Every write is a single-item write; none holds a password. */
+export interface JobStore {
+  /** Creates the record; fails with ConflictError when the id exists. */
+  create(record: JobRecord): Promise<void>;
+  /** The record, or NotFoundError. */
+  get(id: string): Promise<JobRecord>;
+  setSpec(id: string, spec: Job['spec']): Promise<void>;
+  setStep(id: string, step: string, progress: StepProgress): Promise<void>;
+  setExecutionArn(id: string, arn: string): Promise<void>;
+  /**
+   * Ends the job: phase, message, results and completed_at. Only a running job can finish, so a
+   * late failure handler never overwrites a finished job. Returns false when it was already finished.
+   */
+  finish(id: string, status: { phase: 'completed' | 'failed'; message: string; result: RoleResult[] }, completedAt: string): Promise<boolean>;
+  setWebhook(id: string, webhook: NonNullable<Job['webhook']>): Promise<void>;
+  /** Newest first. */
+  list(limit: number, nextToken?: string): Promise<JobPage>;
+}
+
+export class DynamoJobStore implements JobStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async create(record: JobRecord): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...jobKey(record.job.id), ...jobListKey(record.job.created_at, record.job.id), ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailed(error)) throw new ConflictError(`job "${record.job.id}" already exists`, { cause: error });
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<JobRecord> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: jobKey(id), ConsistentRead: true }));
+    if (!out.Item) throw new NotFoundError(`job "${id}" not found`);
+    return JobRecordSchema.parse(out.Item);
+  }
+
+  private async set(id: string, path: string[], value: unknown, condition?: { expression: string; values: Record<string, unknown>; names?: Record<string, string> }): Promise<void> {
+    const names = Object.fromEntries(path.map((p, i) => [`#p${i}`, p]));
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: jobKey(id),
+        UpdateExpression: `SET ${path.map((_, i) => `#p${i}`).join('.')} = :v`,
+        ConditionExpression: condition ? `attribute_exists(pk) AND ${condition.expression}` : 'attribute_exists(pk)',
+        ExpressionAttributeNames: { ...names, ...(condition?.names ?? {}) },
+        ExpressionAttributeValues: { ':v': value, ...(condition?.values ?? {}) },
+      }),
+    );
+  }
+
+  async setSpec(id: string, spec: Job['spec']): Promise<void> {
+    await this.set(id, ['job', 'spec'], spec);
+  }
+
+  async setStep(id: string, step: string, progress: StepProgress): Promise<void> {
+    await this.set(id, ['job', 'steps', step], progress);
+  }
+
+  async setExecutionArn(id: string, arn: string): Promise<void> {
+    await this.set(id, ['job', 'execution_arn'], arn);
+  }
+
+  async finish(id: string, status: { phase: 'completed' | 'failed'; message: string; result: RoleResult[] }, completedAt: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(id),
+          UpdateExpression: 'SET #job.#status = :status, #job.#completed = :completed',
+          ConditionExpression: '#job.#status.#phase = :running',
+          ExpressionAttributeNames: { '#job': 'job', '#status': 'status', '#completed': 'completed_at', '#phase': 'phase' },
+          ExpressionAttributeValues: { ':status': status, ':completed': completedAt, ':running': 'running' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async setWebhook(id: string, webhook: NonNullable<Job['webhook']>): Promise<void> {
+    await this.set(id, ['job', 'webhook'], webhook);
+  }
+
+  async list(limit: number, nextToken?: string): Promise<JobPage> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: TABLE_KEYS.gsi1,
+        KeyConditionExpression: 'gsi1pk = :jobs',
+        ExpressionAttributeValues: { ':jobs': 'JOBS' },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: nextToken ? JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8')) : undefined,
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map((item) => JobRecordSchema.parse(item)),
+      nextToken: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined,
+    };
+  }
+}

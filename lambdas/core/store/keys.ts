@@ -1,0 +1,14 @@
+/** Key builders for the one dbroles table (pk/sk, plus gsi1 for listing jobs newest first). */
+export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk', gsi1: 'gsi1', gsi1PartitionKey: 'gsi1pk', gsi1SortKey: 'gsi1sk' } as const;
+
+export const jobKey = (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' });
+/** All jobs share one gsi1 partition, sorted by creation time then id. */
+export const jobListKey = (createdAt: string, id: string) => ({ gsi1pk: 'JOBS', gsi1sk: `${createdAt}#${id}` });
+export const masterCredentialKey = (dbArn: string) => ({ pk: `CRED#${dbArn}`, sk: 'MASTER' });
+export const roleCredentialKey = (dbArn: string, user: string) => ({ pk: `CRED#${dbArn}`, sk: `ROLE#${user}` });
+export const lockKey = (resource: string) => ({ pk: `LOCK#${resource}`, sk: 'LOCK' });
+export const connectionKey = (name: string) => ({ pk: `CONN#${name}`, sk: 'CONN' });
+export const connectionListKey = (name: string) => ({ gsi1pk: 'CONNS', gsi1sk: name });
+
+/** The credential id a role result points to (`secret_id` for provider `database`). */
+export const roleCredentialId = (dbArn: string, user: string) => `${dbArn}/${user}`;

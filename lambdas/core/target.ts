@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { ENGINE_FAMILIES } from './engines/types.ts';
+
+/**
+ * The database a job works on, as Prepare resolved it. Holds no secret: the master password
+ * stays in the credential store and is read by each step that needs it.
+ */
+export const DbTargetSchema = z.object({
+  db_arn: z.string(),
+  /** Where the lock and the credentials are kept: the cluster ARN for cluster members, else the instance ARN. */
+  resource_key: z.string(),
+  partition: z.string(),
+  region: z.string(),
+  account_id: z.string(),
+  instance_id: z.string(),
+  /** Set for Aurora and Multi-AZ DB cluster members: the master password and security groups live on the cluster. */
+  cluster_id: z.string().nullable(),
+  engine: z.enum(Object.keys(ENGINE_FAMILIES) as [keyof typeof ENGINE_FAMILIES, ...Array<keyof typeof ENGINE_FAMILIES>]),
+  host: z.string(),
+  port: z.number().int(),
+  master_user: z.string(),
+  /** The database to open first and to write into credentials; null lets the engine choose. */
+  default_database: z.string().nullable(),
+  vpc_id: z.string().nullable(),
+  security_group_ids: z.array(z.string()),
+});
+export type DbTarget = z.infer<typeof DbTargetSchema>;
+
+/** The database opened first, per engine family: Postgres `postgres`, SQL Server `master`, MySQL none. */
+export function defaultDatabaseFor(engine: DbTarget['engine']): string | null {
+  const family = ENGINE_FAMILIES[engine];
+  if (family === 'postgres') return 'postgres';
+  if (family === 'sqlserver') return 'master';
+  return null;
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { DEFAULT_CROSS_ACCOUNT_ROLE_NAME } from '../core/aws/access.ts';
+
+/**
+ * Environment of every workflow task function: the CDK construct is typed by it and each handler
+ * checks it at cold start. Exactly one credential key: KMS when deployed, a local key otherwise.
+ */
+export const WorkflowEnvSchema = z
+  .object({
+    DBROLES_TABLE: z.string().min(1),
+    DBROLES_ORG_ID: z.string().min(1).default('default'),
+    /** The `hoop.dev/gateway` tag on security groups: the API's host name. */
+    DBROLES_GATEWAY_HOST: z.string().min(1).default('dbroles'),
+    CREDENTIALS_KMS_KEY_ID: z.string().min(1).optional(),
+    /** Base64 of a 32-byte AES key; the local runtime only. */
+    DBROLES_LOCAL_KEY: z.string().min(1).optional(),
+    CROSS_ACCOUNT_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/).default(DEFAULT_CROSS_ACCOUNT_ROLE_NAME),
+    CROSS_ACCOUNT_EXTERNAL_ID: z.string().min(2).max(1224).optional(),
+    LOCK_LEASE_SECONDS: z.coerce.number().int().min(60).default(7200),
+    MASTER_CHECK_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(60),
+    DB_TLS: z.enum(['verify', 'off']).default('verify'),
+    DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
+    SVIX_API_KEY: z.string().min(1).optional(),
+    SVIX_API_KEY_SECRET_ARN: z.string().min(1).optional(),
+    SVIX_SERVER_URL: z.string().url().optional(),
+    /** DynamoDB endpoint override (dynalite when local). */
+    DYNAMODB_ENDPOINT: z.string().url().optional(),
+  })
+  .refine((env) => Boolean(env.CREDENTIALS_KMS_KEY_ID) !== Boolean(env.DBROLES_LOCAL_KEY), {
+    message: 'set exactly one of CREDENTIALS_KMS_KEY_ID (deployed) or DBROLES_LOCAL_KEY (local)',
+  });
+export type WorkflowEnv = z.infer<typeof WorkflowEnvSchema>;
+export type WorkflowEnvInput = z.input<typeof WorkflowEnvSchema>;

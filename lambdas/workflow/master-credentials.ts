@@ -1,0 +1,7 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { ensureMasterCredentials, MasterCredentialsInputSchema } from '../core/steps/master-credentials.ts';
+import { workflowDeps } from './deps.ts';
+import { logger } from './logger.ts';
+
+export const handler = middy(async (event: unknown) => ensureMasterCredentials(MasterCredentialsInputSchema.parse(event), workflowDeps())).use(injectLambdaContext(logger));

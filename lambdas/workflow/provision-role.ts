@@ -1,0 +1,7 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { provisionRole, ProvisionRoleInputSchema } from '../core/steps/provision-role.ts';
+import { workflowDeps } from './deps.ts';
+import { logger } from './logger.ts';
+
+export const handler = middy(async (event: unknown) => provisionRole(ProvisionRoleInputSchema.parse(event), workflowDeps())).use(injectLambdaContext(logger));

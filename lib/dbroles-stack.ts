@@ -1,0 +1,147 @@
+import { CfnElement, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { DEFAULT_CROSS_ACCOUNT_ROLE_NAME } from '../lambdas/core/aws/access.ts';
+import type { WorkflowEnvInput } from '../lambdas/workflow/env.ts';
+import { Api } from './api.ts';
+import { Storage } from './storage.ts';
+import { TaskFunction } from './task-function.ts';
+import { TASKS, Workflow, type TaskName, type WorkflowFunctions } from './workflow.ts';
+
+export interface DbrolesStackProps extends StackProps {
+  /** Role assumed in member accounts. @default HoopOrganizationAccountAccessRole */
+  readonly crossAccountRoleName?: string;
+  /** ExternalId the member-account role requires. @default none */
+  readonly crossAccountExternalId?: string;
+  /** org_id written into jobs and used as the Svix application uid. @default 'default' */
+  readonly orgId?: string;
+  /** Secrets Manager secret (ARN) holding SVIX_API_KEY. @default no webhook (recorded on each job) */
+  readonly svixApiKeySecretArn?: string;
+  /** A self-hosted Svix. @default Svix's own service */
+  readonly svixServerUrl?: string;
+  /** Run the tasks inside a VPC to reach private databases: all three are needed. @default no VPC */
+  readonly vpc?: { readonly vpcId: string; readonly subnetIds: string[]; readonly securityGroupIds: string[] };
+  /** Seconds between checks of a new master password. @default 10 */
+  readonly masterCheckIntervalSeconds?: number;
+}
+
+const HANDLER_FILES: Record<TaskName, string> = {
+  Prepare: 'prepare.ts',
+  EnsureSecurityGroup: 'ensure-security-group.ts',
+  MasterCredentials: 'master-credentials.ts',
+  CheckMasterApplied: 'check-master-applied.ts',
+  ProvisionRole: 'provision-role.ts',
+  Finalize: 'finalize.ts',
+  RecordFailure: 'record-failure.ts',
+  Notify: 'notify.ts',
+};
+
+/** dbroles as users deploy it: storage, the task functions, the state machine and the HTTP API. */
+export class DbrolesStack extends Stack {
+  readonly storage: Storage;
+  readonly workflow: Workflow;
+  readonly api: Api;
+
+  constructor(scope: Construct, id: string, props: DbrolesStackProps = {}) {
+    super(scope, id, props);
+    this.storage = new Storage(this, 'Storage');
+    this.api = new Api(this, 'Api');
+    const roleName = props.crossAccountRoleName ?? DEFAULT_CROSS_ACCOUNT_ROLE_NAME;
+    const svixSecret = props.svixApiKeySecretArn ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SvixApiKey', props.svixApiKeySecretArn) : undefined;
+    const environment: WorkflowEnvInput = {
+      DBROLES_TABLE: this.storage.table.tableName,
+      CREDENTIALS_KMS_KEY_ID: this.storage.key.keyArn,
+      DBROLES_ORG_ID: props.orgId,
+      DBROLES_GATEWAY_HOST: `${this.api.httpApi.apiId}.execute-api.${this.region}.${this.urlSuffix}`,
+      CROSS_ACCOUNT_ROLE_NAME: roleName,
+      CROSS_ACCOUNT_EXTERNAL_ID: props.crossAccountExternalId,
+      SVIX_API_KEY_SECRET_ARN: props.svixApiKeySecretArn,
+      SVIX_SERVER_URL: props.svixServerUrl,
+      DB_TLS: 'verify',
+    };
+    const vpc = props.vpc && {
+      vpc: ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: props.vpc.vpcId, availabilityZones: this.availabilityZones }),
+      subnets: { subnets: props.vpc.subnetIds.map((s, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, s)) },
+      securityGroups: props.vpc.securityGroupIds.map((g, i) => ec2.SecurityGroup.fromSecurityGroupId(this, `TaskSg${i}`, g)),
+    };
+    const fns = Object.fromEntries(
+      TASKS.map((name) => [
+        name,
+        new TaskFunction(this, `${name}Function`, {
+          handlerFile: HANDLER_FILES[name],
+          environment,
+          vpc,
+          timeout: name === 'ProvisionRole' ? Duration.minutes(15) : Duration.minutes(2),
+        }),
+      ]),
+    ) as Record<TaskName, TaskFunction>;
+
+    for (const fn of Object.values(fns)) this.storage.table.grantReadWriteData(fn);
+    for (const name of ['MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'RecordFailure'] as const) this.storage.key.grantEncryptDecrypt(fns[name]);
+    const allow = (names: TaskName[], sid: string, actions: string[], resources: string[]) => {
+      for (const name of names) fns[name].addToRolePolicy(new iam.PolicyStatement({ sid, actions, resources }));
+    };
+    // Target databases live in any account and region of the Organization, so RDS and EC2 actions
+    // cannot name their resources; the actions are the seed's HoopAWSConnect list.
+    allow(['Prepare', 'CheckMasterApplied'], 'DescribeDatabases', ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'], ['*']);
+    allow(['MasterCredentials', 'EnsureSecurityGroup'], 'ModifyDatabases', ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'], ['*']);
+    allow(
+      ['EnsureSecurityGroup'],
+      'ManageSecurityGroups',
+      ['ec2:DescribeSecurityGroups', 'ec2:CreateSecurityGroup', 'ec2:CreateTags', 'ec2:AuthorizeSecurityGroupIngress'],
+      ['*'],
+    );
+    allow(['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied'], 'AssumeMemberAccountRole', ['sts:AssumeRole'], [
+      `arn:${this.partition}:iam::*:role/${roleName}`,
+    ]);
+    if (svixSecret) svixSecret.grantRead(fns.Notify);
+
+    this.workflow = new Workflow(this, 'Workflow', {
+      functions: fns as WorkflowFunctions,
+      masterCheckIntervalSeconds: props.masterCheckIntervalSeconds,
+    });
+
+    new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint });
+    this.acknowledgeNagFindings(Object.values(fns), roleName);
+  }
+
+  /**
+   * Each cdk-nag finding that stays, acknowledged by its exact id (cdk-nag matches the evidence),
+   * with the reason it is right here.
+   */
+  private acknowledgeNagFindings(functions: TaskFunction[], roleName: string): void {
+    const logicalId = (construct: Construct) => this.getLogicalId(construct.node.defaultChild as CfnElement);
+    const iam5 = 'Wildcards CDK grants produce: KMS GenerateDataKey*/ReEncrypt* on the one data key, and the table\'s index/* for listing.';
+    const findings: Array<{ id: string; reason: string }> = [
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'AWSLambdaBasicExecutionRole only lets a function write its own logs.',
+      },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason: 'AWSLambdaVPCAccessExecutionRole only lets a function attach to its VPC, when one is configured.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Target databases and their security groups live in any account and region of the Organization; the seed policy (HoopAWSConnect) grants these actions on "*". X-Ray tracing needs "*".',
+      },
+      { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: iam5 },
+      { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: iam5 },
+      { id: `AwsSolutions-IAM5[Resource::<${logicalId(this.storage.table)}.Arn>/index/*]`, reason: iam5 },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${roleName}]`,
+        reason: 'sts:AssumeRole on the one member-account role name, in whichever member account holds the database.',
+      },
+      { id: 'AwsSolutions-L1', reason: 'The task runtime is pinned to nodejs22.x, the version dbroles is built and tested for.' },
+      ...functions.map((fn) => ({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,
+        reason: 'Step Functions invokes the task functions by any version (the CDK LambdaInvoke grant).',
+      })),
+    ];
+    for (const finding of findings) Validations.of(this).acknowledge(finding);
+  }
+}
