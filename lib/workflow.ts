@@ -39,7 +39,7 @@ export interface WorkflowOptions {
  * left running. Each result goes under `$.steps.<name>`: the input is never overwritten.
  */
 export function defineWorkflow(scope: Construct, fns: WorkflowFunctions, options: WorkflowOptions = {}): sfn.IChainable {
-  const task = (id: string, fn: TaskName, payload: Record<string, unknown>, resultPath: string) => {
+  const task = (id: string, fn: TaskName, payload: Record<string, unknown>, resultPath?: string) => {
     const t = new tasks.LambdaInvoke(scope, id, {
       lambdaFunction: fns[fn],
       payloadResponseOnly: true,
@@ -68,7 +68,8 @@ export function defineWorkflow(scope: Construct, fns: WorkflowFunctions, options
   });
   const checkMasterApplied = task('CheckMasterApplied', 'CheckMasterApplied', { ...jobId, ...target, 'master.$': '$.steps.master' }, '$.steps.master');
 
-  const provisionRole = task('ProvisionRole', 'ProvisionRole', { 'job_id.$': '$.job_id', 'tier.$': '$.tier', 'target.$': '$.target' }, '$');
+  // No ResultPath: the item's output is the role result (aws-local-stepfunctions mishandles an explicit "$").
+  const provisionRole = task('ProvisionRole', 'ProvisionRole', { 'job_id.$': '$.job_id', 'tier.$': '$.tier', 'target.$': '$.target' });
   const roleFailed = new sfn.Pass(scope, 'RoleFailed', {
     parameters: {
       'user_role.$': "States.Format('hoop_{}', $.tier)",
@@ -76,7 +77,8 @@ export function defineWorkflow(scope: Construct, fns: WorkflowFunctions, options
       status: 'failed',
       'message.$': "States.Format('provisioning the {} user did not finish: {}', $.tier, $.error.Error)",
       credentials_info: null,
-      'completed_at.$': '$$.State.EnteredTime',
+      // Finalize stamps the time: $$.State.EnteredTime is not available to the local runner.
+      completed_at: '',
       databases: [],
     },
   });

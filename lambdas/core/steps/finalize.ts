@@ -47,11 +47,12 @@ export async function finalize(input: z.infer<typeof FinalizeInputSchema>, deps:
   const record = await deps.jobs.get(input.job_id);
   return trackStep(deps, input.job_id, 'Finalize', async () => {
     const now = deps.clock().toISOString();
-    let phase: 'completed' | 'failed' = input.results.every((r) => r.status === 'completed') ? 'completed' : 'failed';
+    const results = input.results.map((r) => (r.completed_at ? r : { ...r, completed_at: now }));
+    let phase: 'completed' | 'failed' = results.every((r) => r.status === 'completed') ? 'completed' : 'failed';
     let message = phase === 'completed' ? ALL_ROLES_PROVISIONED : SOME_ROLES_FAILED;
     if (record.request.job_steps.includes('create-connections')) {
       try {
-        for (const result of input.results.filter((r) => r.status === 'completed')) {
+        for (const result of results.filter((r) => r.status === 'completed')) {
           await deps.connections.upsert(connectionFor(record, input.target, result, now));
         }
       } catch (error) {
@@ -59,7 +60,7 @@ export async function finalize(input: z.infer<typeof FinalizeInputSchema>, deps:
         message = `Failed provisioning connections: ${(error as Error).message}`;
       }
     }
-    await deps.jobs.finish(input.job_id, { phase, message, result: input.results }, now);
+    await deps.jobs.finish(input.job_id, { phase, message, result: results }, now);
     await deps.locks.release(input.target.resource_key, input.job_id);
     return { phase };
   });

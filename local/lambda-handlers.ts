@@ -1,0 +1,43 @@
+import type { Context } from 'aws-lambda';
+import { handler as checkMasterApplied } from '../lambdas/workflow/check-master-applied.ts';
+import { handler as ensureSecurityGroup } from '../lambdas/workflow/ensure-security-group.ts';
+import { handler as finalize } from '../lambdas/workflow/finalize.ts';
+import { handler as masterCredentials } from '../lambdas/workflow/master-credentials.ts';
+import { handler as notify } from '../lambdas/workflow/notify.ts';
+import { handler as prepare } from '../lambdas/workflow/prepare.ts';
+import { handler as provisionRole } from '../lambdas/workflow/provision-role.ts';
+import { handler as recordFailure } from '../lambdas/workflow/record-failure.ts';
+import type { TaskHandlers } from './workflow-runner.ts';
+
+/** What a Lambda handler is given besides its event; enough for middy and Powertools. */
+function lambdaContext(functionName: string): Context {
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/local/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 900_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+const call = (name: string, handler: LambdaHandler) => (input: unknown) => handler(input, lambdaContext(name));
+
+/** The deployed task handlers themselves (lambdas/workflow), configured by process.env as on Lambda. */
+export const lambdaTaskHandlers: TaskHandlers = {
+  Prepare: call('Prepare', prepare),
+  EnsureSecurityGroup: call('EnsureSecurityGroup', ensureSecurityGroup),
+  MasterCredentials: call('MasterCredentials', masterCredentials),
+  CheckMasterApplied: call('CheckMasterApplied', checkMasterApplied),
+  ProvisionRole: call('ProvisionRole', provisionRole),
+  Finalize: call('Finalize', finalize),
+  RecordFailure: call('RecordFailure', recordFailure),
+  Notify: call('Notify', notify),
+};

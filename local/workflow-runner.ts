@@ -1,0 +1,59 @@
+import './polyfills.ts';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { renderWorkflowAsl, TASK_STATES, type TaskName } from '../lib/workflow.ts';
+
+/** A task's code, given the state's input; what it returns becomes the state's result. */
+export type TaskHandler = (input: unknown) => Promise<unknown>;
+export type TaskHandlers = Record<TaskName, TaskHandler>;
+
+export interface LocalRunnerOptions {
+  /** Milliseconds each WaitMasterApplied pass lasts locally. @default 1000 */
+  readonly waitMs?: number;
+  /** Milliseconds before each retry of a task. @default 200 */
+  readonly retryMs?: number;
+  /** A pre-rendered definition (rendering loads aws-cdk-lib, about a second). */
+  readonly asl?: Record<string, unknown>;
+}
+
+export interface ExecutionOutcome {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  readonly error?: string;
+}
+
+/**
+ * Runs THE state machine (lib/workflow.ts) in this process with aws-local-stepfunctions; each
+ * task state calls a local handler instead of Lambda.
+ */
+export class LocalWorkflowRunner {
+  private readonly machine: StateMachine;
+
+  constructor(
+    private readonly handlers: TaskHandlers,
+    private readonly options: LocalRunnerOptions = {},
+  ) {
+    const asl = options.asl ?? renderWorkflowAsl();
+    this.machine = new StateMachine(asl as never, { validationOptions: { checkArn: false } });
+  }
+
+  /** Starts an execution named after the job and returns its ARN and how it ends. */
+  start(jobId: string): { executionArn: string; done: Promise<ExecutionOutcome> } {
+    const executionArn = `arn:aws:states:local:000000000000:execution:dbroles:${jobId}`;
+    const taskResourceLocalHandlers = Object.fromEntries(
+      Object.entries(TASK_STATES).map(([state, task]) => [state, (input: unknown) => this.handlers[task](input) as never]),
+    );
+    const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATES).map((state) => [state, this.options.retryMs ?? 200]));
+    const execution = this.machine.run(
+      { job_id: jobId },
+      {
+        overrides: { taskResourceLocalHandlers, waitTimeOverrides: { WaitMasterApplied: this.options.waitMs ?? 1000 }, retryIntervalOverrides },
+        context: { Execution: { Id: executionArn, Name: jobId, StartTime: new Date().toISOString() } } as never,
+      },
+    );
+    const done = execution.result.then(
+      (output): ExecutionOutcome => ({ status: 'SUCCEEDED', output }),
+      (error: unknown): ExecutionOutcome => ({ status: 'FAILED', error: (error as Error).message }),
+    );
+    return { executionArn, done };
+  }
+}
