@@ -13,7 +13,7 @@ import { DynamoLockStore } from '../../lambdas/core/store/lock-store.ts';
 import { ensureTable, LOCAL_AWS_CREDENTIALS, startDynalite, type EmbeddedDynamo } from '../../local/embedded-dynamodb.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded-postgres.ts';
 import { lambdaTaskHandlers } from '../../local/lambda-handlers.ts';
-import { LocalWorkflowRunner, type TaskHandlers } from '../../local/workflow-runner.ts';
+import { LocalWorkflowRunner } from '../../local/workflow-runner.ts';
 import { BASE_ACCOUNT, BASE_ARN, FakeRds, mockSts, rdsInstance } from '../support/fake-aws.ts';
 import { pgTry } from '../support/pg.ts';
 import { startSvixCapture, type SvixCapture } from '../support/svix-capture.ts';
@@ -51,7 +51,7 @@ async function createJob(request: Partial<JobRequest> & { aws: JobRequest['aws']
   return id;
 }
 
-async function runJob(id: string, handlers: TaskHandlers = lambdaTaskHandlers, r = runner) {
+async function runJob(id: string, r: LocalWorkflowRunner = runner) {
   const outcome = await r.start(id).done;
   const record = await jobs().get(id);
   return { outcome, job: record.job };
@@ -231,7 +231,7 @@ describe('the state machine, run locally with the real task handlers', () => {
     );
     const before = rds.modifyCalls.length;
     const id = await createJob({ aws: { instance_arn: arnOf('pg-one') }, job_steps: [] });
-    const { outcome, job } = await runJob(id, undefined, crashing);
+    const { outcome, job } = await runJob(id, crashing);
     expect(crashed).toBe(true);
     expect(outcome.status, job.status.message).toBe('SUCCEEDED');
     expect(job.status.phase).toBe('completed');
