@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { DescribeDBClustersCommand, ModifyDBClusterCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { JobRequestSchema, newJob } from '../../../../lambdas/core/job.ts';
+import type { WorkflowDeps } from '../../../../lambdas/core/steps/deps.ts';
+import { checkMasterApplied, ensureMasterCredentials } from '../../../../lambdas/core/steps/master-credentials.ts';
+import type { DbTarget } from '../../../../lambdas/core/target.ts';
+import { startDynalite, type EmbeddedDynamo } from '../../../../local/embedded-dynamodb.ts';
+import { mockSts } from '../../../support/fake-aws.ts';
+import { fakeLoginProvisioner, workflowDepsFor } from '../../../support/workflow-deps.ts';
+
+let dynamo: EmbeddedDynamo;
+let deps: WorkflowDeps;
+const server = { live: 'old-unknown-password', unreachable: false };
+const rds = mockClient(RDSClient);
+const sts = mockSts();
+const aurora: DbTarget = {
+  db_arn: 'arn:aws:rds:us-east-1:111111111111:db:orders-1',
+  resource_key: 'arn:aws:rds:us-east-1:111111111111:cluster:orders',
+  partition: 'aws',
+  region: 'us-east-1',
+  account_id: '111111111111',
+  instance_id: 'orders-1',
+  cluster_id: 'orders',
+  engine: 'aurora-postgresql',
+  host: 'orders.cluster-x.rds.amazonaws.com',
+  port: 5432,
+  master_user: 'admin',
+  default_database: 'postgres',
+  vpc_id: 'vpc-1',
+  security_group_ids: [],
+};
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(async () => {
+  await dynamo.stop();
+  rds.restore();
+  sts.restore();
+});
+beforeEach(async () => {
+  rds.reset();
+  Object.assign(server, { live: 'old-unknown-password', unreachable: false });
+  const login = fakeLoginProvisioner(server);
+  deps = await workflowDepsFor(dynamo.endpoint, { provisioners: { postgres: login, mysql: login, sqlserver: login } });
+});
+
+async function job(): Promise<string> {
+  const id = randomUUID();
+  const request = JobRequestSchema.parse({ connection_prefix_name: 'x', aws: { instance_arn: aurora.db_arn } });
+  await deps.jobs.create({ job: newJob({ id, orgId: 'org', dbArn: aurora.db_arn, now: new Date() }), request });
+  return id;
+}
+
+describe('ensureMasterCredentials and checkMasterApplied', () => {
+  it('writes the new password ahead, resets it at the Aurora cluster, and promotes it once it logs in', async () => {
+    let pendingAtModify: string | undefined;
+    rds.on(ModifyDBClusterCommand).callsFake(async (input: { MasterUserPassword: string }) => {
+      pendingAtModify = (await deps.credentials.getMaster(aurora.resource_key))?.pending;
+      server.live = input.MasterUserPassword;
+      return {};
+    });
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'orders', Status: 'available' }] });
+    const id = await job();
+    const first = await ensureMasterCredentials({ job_id: id, target: aurora }, deps);
+    expect(first).toEqual({ mode: 'reset', applied: false, attempts: 0 });
+    const sent = rds.commandCalls(ModifyDBClusterCommand)[0]?.args[0].input;
+    expect(sent).toMatchObject({ DBClusterIdentifier: 'orders', ApplyImmediately: true });
+    expect(rds.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
+    expect(pendingAtModify, 'the password was stored before RDS saw it').toBe(sent?.MasterUserPassword);
+    const applied = await checkMasterApplied({ job_id: id, target: aurora, master: first }, deps);
+    expect(applied).toMatchObject({ applied: true, attempts: 1, status: 'available' });
+    expect(await deps.credentials.getMaster(aurora.resource_key)).toMatchObject({ current: sent?.MasterUserPassword, pending: undefined });
+  });
+
+  it('keeps waiting while the new password does not log in, then gives up with the password kept as pending', async () => {
+    rds.on(ModifyDBClusterCommand).resolves({});
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'orders', Status: 'resetting-master-credentials' }] });
+    const id = await job();
+    let state = await ensureMasterCredentials({ job_id: id, target: aurora }, deps);
+    state = await checkMasterApplied({ job_id: id, target: aurora, master: state }, deps);
+    expect(state).toMatchObject({ applied: false, attempts: 1, status: 'resetting-master-credentials' });
+    state = await checkMasterApplied({ job_id: id, target: aurora, master: state }, deps);
+    await expect(checkMasterApplied({ job_id: id, target: aurora, master: state }, deps)).rejects.toThrow(
+      /did not log in after 3 checks \(status "resetting-master-credentials"\); it is kept as pending/,
+    );
+    expect((await deps.credentials.getMaster(aurora.resource_key))?.pending).toBeTruthy();
+  });
+
+  it('never resets when the database is unreachable: a network error is not a wrong password', async () => {
+    const id = await job();
+    await deps.credentials.putCurrentMaster(aurora.resource_key, 'admin', 'stored-password');
+    server.unreachable = true;
+    await expect(ensureMasterCredentials({ job_id: id, target: aurora }, deps)).rejects.toThrow(/ECONNREFUSED/);
+    expect(rds.calls()).toHaveLength(0);
+  });
+
+  it('reuses stored credentials that still log in, without calling RDS', async () => {
+    const id = await job();
+    await deps.credentials.putCurrentMaster(aurora.resource_key, 'admin', 'stored-password');
+    server.live = 'stored-password';
+    expect(await ensureMasterCredentials({ job_id: id, target: aurora }, deps)).toEqual({ mode: 'reused', applied: true, attempts: 0 });
+    expect(rds.calls()).toHaveLength(0);
+  });
+
+  it('reports a refused reset without the password in the message', async () => {
+    rds.on(ModifyDBClusterCommand).callsFake((input: { MasterUserPassword: string }) => {
+      throw Object.assign(new Error(`Invalid master password ${input.MasterUserPassword}`), { name: 'InvalidParameterValue' });
+    });
+    const id = await job();
+    const error = await ensureMasterCredentials({ job_id: id, target: aurora }, deps).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/^reset the master password of "orders": Invalid master password REDACTED$/);
+  });
+});
