@@ -42,7 +42,8 @@ export const RoleResultSchema = z.object({
   role_suffix_name: z.enum(ROLE_TIERS),
   status: z.enum(['completed', 'failed']),
   message: z.string(),
-  credentials_info: CredentialsInfoSchema.nullable(),
+  // CDK drops a null literal from Pass parameters, so a missing value means null.
+  credentials_info: CredentialsInfoSchema.nullable().default(null),
   completed_at: z.string(),
   /** Additive: the outcome per database. */
   databases: z.array(z.object({ database: z.string(), status: z.enum(['completed', 'failed']), message: z.string() })).default([]),

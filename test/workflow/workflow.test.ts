@@ -266,6 +266,27 @@ describe('the state machine, run locally with the real task handlers', () => {
     }
   });
 
+  it('turns a role task that keeps crashing into a failed result inside the Map, and finishes the job', async () => {
+    const crashingRw = new LocalWorkflowRunner(
+      {
+        ...lambdaTaskHandlers,
+        ProvisionRole: async (input) => {
+          if ((input as { tier: string }).tier === 'rw') throw new TypeError('simulated Lambda crash');
+          return lambdaTaskHandlers.ProvisionRole(input);
+        },
+      },
+      { waitMs: 50, retryMs: 10 },
+    );
+    const id = await createJob({ aws: { instance_arn: arnOf('pg-one') }, job_steps: [] });
+    const { outcome, job } = await runJob(id, crashingRw);
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(job.status.phase).toBe('failed');
+    const rw = job.status.result.find((r) => r.role_suffix_name === 'rw');
+    expect(rw).toMatchObject({ user_role: 'hoop_rw', status: 'failed', message: 'provisioning the rw user did not finish: TypeError', credentials_info: null });
+    expect(new Date(rw?.completed_at ?? '').getTime()).toBeGreaterThan(0);
+    expect(job.status.result.filter((r) => r.status === 'completed').map((r) => r.role_suffix_name)).toEqual(['ro', 'ddl']);
+  });
+
   it('fails a second job on the same database fast, with a clear message, and still sends the webhook', async () => {
     const locks = new DynamoLockStore(doc(), TABLE);
     await locks.acquire(arnOf('pg-one'), 'job-already-running', 600, new Date());
