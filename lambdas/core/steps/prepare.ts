@@ -58,6 +58,10 @@ function refuseUnsupported(instance: DBInstance, cluster: DBCluster | undefined)
 export async function prepare(input: z.infer<typeof PrepareInputSchema>, deps: WorkflowDeps): Promise<PrepareOutput> {
   const { job, request } = await deps.jobs.get(input.job_id);
   return trackStep(deps, job.id, 'Prepare', async () => {
+    if (request.vault_provider) {
+      // Refused rather than ignored: credentials silently kept elsewhere than asked would surprise.
+      throw new DbrolesError('vault_provider is not supported yet: remove it to keep the credentials in dbroles\' encrypted store');
+    }
     const arn = parseRdsInstanceArn(request.aws.instance_arn);
     const aws = await deps.aws.forAccount(arn.accountId, arn.region, arn.partition);
     const instance = await describeInstance(aws.rds, arn.instanceId);
