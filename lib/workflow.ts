@@ -5,10 +5,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { NON_RETRYABLE_ERRORS } from '../lambdas/core/errors.ts';
+import { TASKS, type TaskName } from '../lambdas/workflow/tasks.ts';
 
-/** The Lambda tasks of the workflow, by state name. `Notify` also serves the failure path. */
-export const TASKS = ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'Finalize', 'RecordFailure', 'Notify'] as const;
-export type TaskName = (typeof TASKS)[number];
+export { TASKS, type TaskName };
 export type WorkflowFunctions = Record<TaskName, lambda.IFunction>;
 
 /** Task state names that run each function: the local runner maps every one of them. */

@@ -37,7 +37,7 @@ export class LocalWorkflowRunner {
   }
 
   /** Starts an execution named after the job and returns its ARN and how it ends. */
-  start(jobId: string): { executionArn: string; done: Promise<ExecutionOutcome> } {
+  start(jobId: string): { executionArn: string; done: Promise<ExecutionOutcome>; abort: () => void } {
     const executionArn = `arn:aws:states:local:000000000000:execution:dbroles:${jobId}`;
     const taskResourceLocalHandlers = Object.fromEntries(
       Object.entries(TASK_STATES).map(([state, task]) => [state, (input: unknown) => this.handlers[task](input) as never]),
@@ -54,6 +54,6 @@ export class LocalWorkflowRunner {
       (output): ExecutionOutcome => ({ status: 'SUCCEEDED', output }),
       (error: unknown): ExecutionOutcome => ({ status: 'FAILED', error: (error as Error).message }),
     );
-    return { executionArn, done };
+    return { executionArn, done, abort: () => execution.abort() };
   }
 }

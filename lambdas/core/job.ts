@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLE_TIERS } from './engines/types.ts';
+import { ENGINE_FAMILIES, ROLE_TIERS, type EngineName } from './engines/types.ts';
 
 export const JOB_STEPS = ['create-connections', 'send-webhook'] as const;
 export const JobStepSchema = z.enum(JOB_STEPS);
@@ -17,15 +17,55 @@ export const AwsTargetSchema = z.object({
     .optional(),
 });
 
-/** The job request of DESIGN.md (`POST /api/dbroles/jobs`). The `target` variant arrives with the API issue. */
-export const JobRequestSchema = z.object({
+const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$|^\[?[0-9a-fA-F:]+\]?$/;
+
+/** A database given directly (no AWS): how to reach it, without its password. */
+export const DirectTargetSchema = z.object({
+  engine: z.enum(Object.keys(ENGINE_FAMILIES) as [EngineName, ...EngineName[]]),
+  host: z.string().regex(HOST, 'must be a host name or an IP address'),
+  port: z.number().int().min(1).max(65535),
+  master_user: z.string().min(1).max(128),
+  database: z.string().min(1).max(128).optional(),
+  /** A name for the database: its jobs' `db_arn` is `target:<name>`. */
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be 1 to 100 letters, digits, _, . or -'),
+  /** Only these databases. @default every application database */
+  databases: z.array(z.string().min(1).max(128)).min(1).max(1000).optional(),
+  /** Reset the master password through the database itself, as a reset in RDS would. */
+  reset_master_password: z.boolean().default(false),
+});
+
+/** The same target as the API receives it: with the master password, which is stored encrypted at once. */
+export const DirectTargetInputSchema = DirectTargetSchema.extend({ master_password: z.string().min(1).max(1024) });
+
+const jobRequestFields = {
   agent_id: z.string().min(1).max(128).optional(),
   connection_prefix_name: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'must be 1 to 60 letters, digits, _ or -'),
-  job_steps: z.array(JobStepSchema).default([]),
+  job_steps: z.array(JobStepSchema).max(2).default([]),
   vault_provider: z.object({ secret_id: z.string().min(1) }).optional(),
-  aws: AwsTargetSchema,
-});
+  aws: AwsTargetSchema.optional(),
+};
+
+const exactlyOneTarget = (request: { aws?: unknown; target?: unknown }, ctx: z.RefinementCtx) => {
+  if ((request.aws === undefined) === (request.target === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of "aws" (an RDS instance) or "target" (a database given directly)' });
+  }
+};
+
+/** The job request as `POST /api/dbroles/jobs` receives it (DESIGN.md): exactly one of `aws` or `target`. */
+export const JobRequestInputSchema = z
+  .object({ ...jobRequestFields, target: DirectTargetInputSchema.optional() })
+  .strict()
+  .superRefine(exactlyOneTarget);
+export type JobRequestInput = z.input<typeof JobRequestInputSchema>;
+
+/** The job request as stored with the job: never the master password. */
+export const JobRequestSchema = z.object({ ...jobRequestFields, target: DirectTargetSchema.optional() }).superRefine(exactlyOneTarget);
 export type JobRequest = z.infer<typeof JobRequestSchema>;
+
+/** The `db_arn` of a job: the RDS ARN, or `target:<name>` for a database given directly. */
+export function jobDbArn(request: Pick<JobRequest, 'aws' | 'target'>): string {
+  return request.aws?.instance_arn ?? `target:${request.target?.name ?? ''}`;
+}
 
 export const PHASES = ['running', 'completed', 'failed'] as const;
 export type Phase = (typeof PHASES)[number];

@@ -6,6 +6,10 @@ import { ENGINE_FAMILIES } from './engines/types.ts';
  * stays in the credential store and is read by each step that needs it.
  */
 export const DbTargetSchema = z.object({
+  /** `aws`: an RDS instance, reset through RDS. `direct`: a database given directly, reset through itself. */
+  kind: z.enum(['aws', 'direct']),
+  /** For `direct` targets: whether to reset the master password. RDS targets reset only when the stored one fails. */
+  reset_master_password: z.boolean(),
   db_arn: z.string(),
   /** Where the lock and the credentials are kept: the cluster ARN for cluster members, else the instance ARN. */
   resource_key: z.string(),
@@ -23,6 +27,8 @@ export const DbTargetSchema = z.object({
   default_database: z.string().nullable(),
   vpc_id: z.string().nullable(),
   security_group_ids: z.array(z.string()),
+  /** Only these databases (a database given directly may name them). @default every application database */
+  databases: z.array(z.string()).nullable().default(null),
 });
 export type DbTarget = z.infer<typeof DbTargetSchema>;
 
@@ -32,4 +38,9 @@ export function defaultDatabaseFor(engine: DbTarget['engine']): string | null {
   if (family === 'postgres') return 'postgres';
   if (family === 'sqlserver') return 'master';
   return null;
+}
+
+/** Where a directly given database's lock and credentials live: one key per server, whatever the job calls it. */
+export function directResourceKey(engine: DbTarget['engine'], host: string, port: number): string {
+  return `target:${ENGINE_FAMILIES[engine]}://${host.toLowerCase()}:${port}`;
 }

@@ -15,7 +15,10 @@ import { WorkflowEnvSchema, type WorkflowEnv } from './env.ts';
 
 /** Builds the workflow's dependencies from its environment. */
 export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
-  const doc = createDocumentClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
+  // A local endpoint (dynalite) gets its own dummy credentials, so AWS credentials in the environment stay for AWS.
+  const doc = createDocumentClient(
+    env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
+  );
   const table = env.DBROLES_TABLE;
   const cipher = env.CREDENTIALS_KMS_KEY_ID
     ? new KmsEnvelopeCipher(new KMSClient({}), env.CREDENTIALS_KMS_KEY_ID)

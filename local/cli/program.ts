@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { DbrolesError, UsageError } from '../../lambdas/core/errors.ts';
 import { processIo, type CliIo } from './io.ts';
+import { jobsCommand } from './jobs.ts';
 import { provisionCommand } from './provision.ts';
+import { serveCommand } from './serve.ts';
 
 /** Runs the `dbroles` CLI and returns its exit code: 0 success, 1 failure, 2 usage error. */
 export async function runCli(argv: ReadonlyArray<string>, io: CliIo = processIo): Promise<number> {
@@ -10,11 +12,14 @@ export async function runCli(argv: ReadonlyArray<string>, io: CliIo = processIo)
     exitCode = code;
   };
   const program = new Command('dbroles')
-    .description('Provision hoop_ro, hoop_rw and hoop_ddl database users (PostgreSQL, MySQL/MariaDB, SQL Server).')
+    .description('Provision hoop_ro, hoop_rw and hoop_ddl database users (PostgreSQL, MySQL/MariaDB, SQL Server), directly or as jobs.')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .addCommand(provisionCommand(io, setExitCode).exitOverride());
+    .addCommand(provisionCommand(io, setExitCode).exitOverride())
+    .addCommand(serveCommand(io).exitOverride())
+    .addCommand(jobsCommand(io, setExitCode).exitOverride());
+  for (const sub of program.commands.find((c) => c.name() === 'jobs')?.commands ?? []) sub.exitOverride();
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -21,6 +21,9 @@ export function fakeLoginProvisioner(state: { live: string; unreachable?: boolea
     listDatabases: async () => [],
     ensureUser: async () => ({ created: true }),
     grantInDatabase: async () => ({ warnings: [] }),
+    changeOwnPassword: async (password) => {
+      state.live = password;
+    },
     close: async () => undefined,
   };
   return {

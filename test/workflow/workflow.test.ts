@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobRequestSchema, newJob, type Job, type JobRequest } from '../../lambdas/core/job.ts';
+import { jobDbArn, JobRequestSchema, newJob, type Job, type JobRequest } from '../../lambdas/core/job.ts';
 import { LocalKeyCipher } from '../../lambdas/core/secrets/cipher.ts';
 import { DynamoConnectionStore } from '../../lambdas/core/store/connection-store.ts';
 import { DynamoCredentialStore } from '../../lambdas/core/store/credential-store.ts';
@@ -47,7 +47,7 @@ async function sql(statements: string[], login = superuser()): Promise<void> {
 async function createJob(request: Partial<JobRequest> & { aws: JobRequest['aws'] }): Promise<string> {
   const id = randomUUID();
   const parsed = JobRequestSchema.parse({ connection_prefix_name: 'pg-one', job_steps: ['create-connections', 'send-webhook'], ...request });
-  await jobs().create({ job: newJob({ id, orgId: 'org-test', dbArn: parsed.aws.instance_arn, now: new Date() }), request: parsed });
+  await jobs().create({ job: newJob({ id, orgId: 'org-test', dbArn: jobDbArn(parsed), now: new Date() }), request: parsed });
   return id;
 }
 

@@ -89,6 +89,11 @@ export interface ProvisionerSession {
    * objects created later. Only adds privileges. Idempotent.
    */
   grantInDatabase(database: string, user: RoleUser): Promise<GrantResult>;
+  /**
+   * Changes the connected master's own password (a database given directly, where no RDS can).
+   * The statement carries the new password (or its verifier) and is never logged.
+   */
+  changeOwnPassword(newPassword: string): Promise<void>;
   /** Closes every connection the session opened. Never throws. */
   close(): Promise<void>;
 }

@@ -3,7 +3,8 @@ import { isInvalidStateFault, masterHolderStatus, modifyMasterPassword } from '.
 import { DbrolesError } from '../errors.ts';
 import { errorMessage } from '../redact.ts';
 import { DbTargetSchema, type DbTarget } from '../target.ts';
-import { masterLogsIn } from './database-login.ts';
+import { connectionTarget, masterLogsIn } from './database-login.ts';
+import { ENGINE_FAMILIES } from '../engines/types.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { trackStep } from './progress.ts';
 
@@ -40,6 +41,7 @@ async function modify(deps: WorkflowDeps, target: DbTarget, password: string, al
 export async function ensureMasterCredentials(input: z.infer<typeof MasterCredentialsInputSchema>, deps: WorkflowDeps): Promise<MasterState> {
   const { target } = input;
   return trackStep(deps, input.job_id, 'MasterCredentials', async () => {
+    if (target.kind === 'direct') return ensureDirectMaster(input.job_id, target, deps);
     const stored = await deps.credentials.getMaster(target.resource_key);
     if (stored?.current && (await masterLogsIn(target, stored.current, deps))) return { mode: 'reused', applied: true, attempts: 0 };
     if (stored?.pending) {
@@ -57,6 +59,43 @@ export async function ensureMasterCredentials(input: z.infer<typeof MasterCreden
   });
 }
 
+/**
+ * A database given directly: the master password that logs in among the stored pending, the stored
+ * current and the one the job came with is kept (nothing is overwritten before it is verified).
+ * With `reset_master_password`, a new one is then written ahead as pending and set through the database.
+ */
+async function ensureDirectMaster(jobId: string, target: DbTarget, deps: WorkflowDeps): Promise<MasterState> {
+  const stored = await deps.credentials.getMaster(target.resource_key);
+  const offered = await deps.credentials.getOfferedMaster(jobId);
+  let live: string | undefined;
+  for (const candidate of [stored?.pending, stored?.current, offered]) {
+    if (candidate && (await masterLogsIn(target, candidate, deps))) {
+      live = candidate;
+      break;
+    }
+  }
+  if (!live) {
+    throw new DbrolesError(`the master password given for "${target.instance_id}" does not log in as "${target.master_user}"; create a new job with the right one`);
+  }
+  if (live === stored?.pending) await deps.credentials.promotePendingMaster(target.resource_key, live);
+  else if (live !== stored?.current) await deps.credentials.putCurrentMaster(target.resource_key, target.master_user, live);
+  await deps.credentials.deleteOfferedMaster(jobId);
+  if (!target.reset_master_password) return { mode: 'reused', applied: true, attempts: 0 };
+
+  const password = deps.generatePassword();
+  const version = (await deps.credentials.getMaster(target.resource_key))?.version ?? 0;
+  await deps.credentials.writePendingMaster(target.resource_key, target.master_user, password, version);
+  const session = await deps.provisioners[ENGINE_FAMILIES[target.engine]].connect(connectionTarget(target, target.master_user, live, deps));
+  try {
+    await session.changeOwnPassword(password);
+  } catch (error) {
+    throw new DbrolesError(`reset the master password of "${target.instance_id}": ${errorMessage(error, [password, live])}`, { cause: error });
+  } finally {
+    await session.close();
+  }
+  return { mode: 'reset', applied: false, attempts: 0 };
+}
+
 export const CheckMasterAppliedInputSchema = z.object({ job_id: z.string(), target: DbTargetSchema, master: MasterStateSchema });
 
 /**
@@ -72,8 +111,10 @@ export async function checkMasterApplied(input: z.infer<typeof CheckMasterApplie
     if (stored?.current && (await masterLogsIn(target, stored.current, deps))) return { mode: 'reset', applied: true, attempts };
     throw new DbrolesError(`no pending master password is stored for "${target.resource_key}"; run the job again`);
   }
-  const aws = await deps.aws.forAccount(target.account_id, target.region, target.partition);
-  const status = await masterHolderStatus(aws.rds, target);
+  const status =
+    target.kind === 'aws'
+      ? await masterHolderStatus((await deps.aws.forAccount(target.account_id, target.region, target.partition)).rds, target)
+      : 'set through the database';
   if (await masterLogsIn(target, stored.pending, deps)) {
     await deps.credentials.promotePendingMaster(target.resource_key, stored.pending);
     await deps.jobs.setStep(input.job_id, 'WaitMasterApplied', { status: 'completed', finished_at: deps.clock().toISOString(), message: `applied after ${attempts} check(s)` });

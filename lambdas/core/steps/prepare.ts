@@ -5,7 +5,8 @@ import { describeCluster, describeInstance } from '../aws/rds.ts';
 import { isEngineName } from '../engines/index.ts';
 import { ENGINE_FAMILIES, ROLE_TIERS } from '../engines/types.ts';
 import { DbrolesError } from '../errors.ts';
-import { defaultDatabaseFor, type DbTarget } from '../target.ts';
+import { defaultDatabaseFor, directResourceKey, type DbTarget } from '../target.ts';
+import { jobDbArn, type JobRequest } from '../job.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { trackStep } from './progress.ts';
 
@@ -51,9 +52,76 @@ function refuseUnsupported(instance: DBInstance, cluster: DBCluster | undefined)
   }
 }
 
+/** The target of a job on a database given directly: no AWS call. */
+function directTarget(request: JobRequest): DbTarget {
+  const t = request.target;
+  if (!t) throw new DbrolesError('the job has neither "aws" nor "target"');
+  return {
+    kind: 'direct',
+    reset_master_password: t.reset_master_password,
+    db_arn: jobDbArn(request),
+    resource_key: directResourceKey(t.engine, t.host, t.port),
+    partition: '',
+    region: '',
+    account_id: '',
+    instance_id: t.name,
+    cluster_id: null,
+    engine: t.engine,
+    host: t.host,
+    port: t.port,
+    master_user: t.master_user,
+    default_database: t.database ?? defaultDatabaseFor(t.engine),
+    vpc_id: null,
+    security_group_ids: [],
+    databases: t.databases ?? null,
+  };
+}
+
+async function rdsTarget(request: JobRequest, jobId: string, deps: WorkflowDeps): Promise<DbTarget> {
+  const dbArn = jobDbArn(request);
+  const arn = parseRdsInstanceArn(dbArn);
+  const aws = await deps.aws.forAccount(arn.accountId, arn.region, arn.partition);
+  const instance = await describeInstance(aws.rds, arn.instanceId);
+  const cluster = instance.DBClusterIdentifier ? await describeCluster(aws.rds, instance.DBClusterIdentifier) : undefined;
+  await deps.jobs.setSpec(jobId, {
+    account_arn: aws.accountArn,
+    db_arn: dbArn,
+    db_name: instance.DBName ?? cluster?.DatabaseName ?? '',
+    db_engine: instance.Engine ?? '',
+    db_tags: (instance.TagList ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })),
+  });
+  refuseUnsupported(instance, cluster);
+  const engine = instance.Engine as DbTarget['engine'];
+  const host = cluster?.Endpoint ?? instance.Endpoint?.Address;
+  const port = cluster?.Port ?? instance.Endpoint?.Port;
+  const masterUser = cluster?.MasterUsername ?? instance.MasterUsername;
+  if (!host || !port || !masterUser) throw new DbrolesError(`instance "${arn.instanceId}" reports no endpoint or master user yet`);
+  const groups = (cluster?.VpcSecurityGroups ?? instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean);
+  return {
+    kind: 'aws',
+    reset_master_password: false,
+    db_arn: dbArn,
+    resource_key: cluster?.DBClusterArn ?? dbArn,
+    partition: arn.partition,
+    region: arn.region,
+    account_id: arn.accountId,
+    instance_id: arn.instanceId,
+    cluster_id: cluster?.DBClusterIdentifier ?? null,
+    engine,
+    host,
+    port,
+    master_user: masterUser,
+    default_database: defaultDatabaseFor(engine),
+    vpc_id: instance.DBSubnetGroup?.VpcId ?? null,
+    security_group_ids: [...new Set(groups)],
+    databases: null,
+  };
+}
+
 /**
- * Step 1: resolves the job's RDS database (across accounts), refuses what dbroles must not touch,
- * records the spec and takes the database's lock. Throws LockHeldError when another job holds it.
+ * Step 1: resolves the job's database (an RDS instance across accounts, or a database given
+ * directly), refuses what dbroles must not touch, records the spec and takes the database's lock.
+ * Throws LockHeldError when another job holds it.
  */
 export async function prepare(input: z.infer<typeof PrepareInputSchema>, deps: WorkflowDeps): Promise<PrepareOutput> {
   const { job, request } = await deps.jobs.get(input.job_id);
@@ -62,41 +130,14 @@ export async function prepare(input: z.infer<typeof PrepareInputSchema>, deps: W
       // Refused rather than ignored: credentials silently kept elsewhere than asked would surprise.
       throw new DbrolesError('vault_provider is not supported yet: remove it to keep the credentials in dbroles\' encrypted store');
     }
-    const arn = parseRdsInstanceArn(request.aws.instance_arn);
-    const aws = await deps.aws.forAccount(arn.accountId, arn.region, arn.partition);
-    const instance = await describeInstance(aws.rds, arn.instanceId);
-    const cluster = instance.DBClusterIdentifier ? await describeCluster(aws.rds, instance.DBClusterIdentifier) : undefined;
-    await deps.jobs.setSpec(job.id, {
-      account_arn: aws.accountArn,
-      db_arn: request.aws.instance_arn,
-      db_name: instance.DBName ?? cluster?.DatabaseName ?? '',
-      db_engine: instance.Engine ?? '',
-      db_tags: (instance.TagList ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })),
-    });
-    refuseUnsupported(instance, cluster);
-    const engine = instance.Engine as DbTarget['engine'];
-    const host = cluster?.Endpoint ?? instance.Endpoint?.Address;
-    const port = cluster?.Port ?? instance.Endpoint?.Port;
-    const masterUser = cluster?.MasterUsername ?? instance.MasterUsername;
-    if (!host || !port || !masterUser) throw new DbrolesError(`instance "${arn.instanceId}" reports no endpoint or master user yet`);
-    const groups = (cluster?.VpcSecurityGroups ?? instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean);
-    const target: DbTarget = {
-      db_arn: request.aws.instance_arn,
-      resource_key: cluster?.DBClusterArn ?? request.aws.instance_arn,
-      partition: arn.partition,
-      region: arn.region,
-      account_id: arn.accountId,
-      instance_id: arn.instanceId,
-      cluster_id: cluster?.DBClusterIdentifier ?? null,
-      engine,
-      host,
-      port,
-      master_user: masterUser,
-      default_database: defaultDatabaseFor(engine),
-      vpc_id: instance.DBSubnetGroup?.VpcId ?? null,
-      security_group_ids: [...new Set(groups)],
-    };
+    let target: DbTarget;
+    if (request.target) {
+      target = directTarget(request);
+      await deps.jobs.setSpec(job.id, { account_arn: '', db_arn: target.db_arn, db_name: request.target.database ?? '', db_engine: target.engine, db_tags: [] });
+    } else {
+      target = await rdsTarget(request, job.id, deps);
+    }
     await deps.locks.acquire(target.resource_key, job.id, deps.config.lockLeaseSeconds, deps.clock());
-    return { target, tiers: ROLE_TIERS, security_group_cidr: request.aws.default_security_group?.ingress_cidr ?? null };
+    return { target, tiers: ROLE_TIERS, security_group_cidr: request.aws?.default_security_group?.ingress_cidr ?? null };
   });
 }

@@ -29,7 +29,12 @@ export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSche
     let report;
     try {
       report = await provisionRoles(
-        { engine: target.engine, target: connectionTarget(target, target.master_user, master.current, deps), tiers: [tier] },
+        {
+          engine: target.engine,
+          target: connectionTarget(target, target.master_user, master.current, deps),
+          tiers: [tier],
+          databases: target.databases ?? undefined,
+        },
         { provisioners: deps.provisioners, generatePassword: () => password, now: deps.clock },
       );
     } catch (error) {

@@ -30,9 +30,11 @@ export function causeMessage(error: z.infer<typeof RecordFailureInputSchema>['er
 export async function recordFailure(input: z.infer<typeof RecordFailureInputSchema>, deps: WorkflowDeps): Promise<{ phase: 'failed' }> {
   const target = input.steps?.prepare?.target;
   const stored = target ? await deps.credentials.getMaster(target.resource_key).catch(() => undefined) : undefined;
-  const message = redact(causeMessage(input.error), [stored?.current, stored?.pending]);
+  const offered = await deps.credentials.getOfferedMaster(input.job_id).catch(() => undefined);
+  const message = redact(causeMessage(input.error), [stored?.current, stored?.pending, offered]);
   const now = deps.clock().toISOString();
   await deps.jobs.finish(input.job_id, { phase: 'failed', message, result: [] }, now);
+  await deps.credentials.deleteOfferedMaster(input.job_id);
   if (target) await deps.locks.release(target.resource_key, input.job_id);
   return { phase: 'failed' };
 }

@@ -1,10 +1,10 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConflictError } from '../errors.ts';
 import type { RoleTier } from '../engines/types.ts';
 import { EnvelopeSchema, type CredentialCipher } from '../secrets/cipher.ts';
 import { isConditionFailed } from './dynamo.ts';
-import { masterCredentialKey, roleCredentialKey } from './keys.ts';
+import { masterCredentialKey, offeredMasterKey, roleCredentialKey } from './keys.ts';
 
 /** Decrypted master credentials. `pending` is a password written ahead of a reset: it may or may not be live yet. */
 export interface MasterCredentials {
@@ -33,6 +33,10 @@ export interface CredentialStore {
   promotePendingMaster(dbArn: string, password: string): Promise<void>;
   /** Stores a master password known to be live (a database given directly). */
   putCurrentMaster(dbArn: string, user: string, password: string): Promise<void>;
+  /** Keeps the master password a job was given, encrypted, apart from the verified ones (nothing is overwritten before it logs in). */
+  putOfferedMaster(jobId: string, password: string): Promise<void>;
+  getOfferedMaster(jobId: string): Promise<string | undefined>;
+  deleteOfferedMaster(jobId: string): Promise<void>;
   putRole(dbArn: string, credentials: RoleCredentials): Promise<void>;
   getRole(dbArn: string, user: string): Promise<RoleCredentials | undefined>;
 }
@@ -52,6 +56,7 @@ const RoleItemSchema = z.object({
 });
 
 const masterContext = (dbArn: string) => ({ purpose: 'dbroles-master', db_arn: dbArn });
+const offeredContext = (jobId: string) => ({ purpose: 'dbroles-offered-master', job_id: jobId });
 const roleContext = (dbArn: string, user: string) => ({ purpose: 'dbroles-role', db_arn: dbArn, user });
 
 export class DynamoCredentialStore implements CredentialStore {
@@ -140,6 +145,21 @@ export class DynamoCredentialStore implements CredentialStore {
         ExpressionAttributeValues: { ':user': user, ':current': current, ':zero': 0, ':one': 1, ':arn': dbArn },
       }),
     );
+  }
+
+  async putOfferedMaster(jobId: string, password: string): Promise<void> {
+    const envelope = await this.cipher.encrypt(password, offeredContext(jobId));
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: { ...offeredMasterKey(jobId), password: envelope } }));
+  }
+
+  async getOfferedMaster(jobId: string): Promise<string | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: offeredMasterKey(jobId), ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    return this.cipher.decrypt(EnvelopeSchema.parse(out.Item.password), offeredContext(jobId));
+  }
+
+  async deleteOfferedMaster(jobId: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: offeredMasterKey(jobId) }));
   }
 
   async putRole(dbArn: string, credentials: RoleCredentials): Promise<void> {

@@ -5,6 +5,8 @@ export const jobKey = (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' });
 /** All jobs share one gsi1 partition, sorted by creation time then id. */
 export const jobListKey = (createdAt: string, id: string) => ({ gsi1pk: 'JOBS', gsi1sk: `${createdAt}#${id}` });
 export const masterCredentialKey = (dbArn: string) => ({ pk: `CRED#${dbArn}`, sk: 'MASTER' });
+/** The master password a job came with (databases given directly), until the job has verified it. */
+export const offeredMasterKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'OFFERED_MASTER' });
 export const roleCredentialKey = (dbArn: string, user: string) => ({ pk: `CRED#${dbArn}`, sk: `ROLE#${user}` });
 export const lockKey = (resource: string) => ({ pk: `LOCK#${resource}`, sk: 'LOCK' });
 export const connectionKey = (name: string) => ({ pk: `CONN#${name}`, sk: 'CONN' });

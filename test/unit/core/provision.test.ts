@@ -35,6 +35,7 @@ function fakeProvisioner(options: FakeOptions = {}) {
       if (error) throw error;
       return { warnings: [] };
     },
+    changeOwnPassword: async () => undefined,
     close: async () => {
       calls.push('close');
     },

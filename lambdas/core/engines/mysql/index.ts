@@ -55,6 +55,10 @@ class MysqlSession implements ProvisionerSession {
     return { created: false };
   }
 
+  async changeOwnPassword(newPassword: string): Promise<void> {
+    await this.exec(sql.changeOwnPassword(newPassword));
+  }
+
   async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {
     await this.exec(sql.grantOnDatabase(user.tier, database, user.name, this.escapeWildcards));
     return { warnings: [] };

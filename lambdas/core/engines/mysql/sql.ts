@@ -46,3 +46,8 @@ export function grantOnDatabase(tier: RoleTier, database: string, user: string, 
   const target = escapeWildcards ? quoteMysqlGrantDatabase(database) : quoteMysqlIdent(database);
   return { text: `GRANT ${DATABASE_PRIVILEGES[tier]} ON ${target}.* TO ${account(user)}` };
 }
+
+/** The master's own password. */
+export function changeOwnPassword(password: string): Statement {
+  return { text: `ALTER USER CURRENT_USER() IDENTIFIED BY ${quoteMysqlLiteral(password)}`, secret: true };
+}

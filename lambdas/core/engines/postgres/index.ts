@@ -129,6 +129,10 @@ class PostgresSession implements ProvisionerSession {
     return { created: !existing };
   }
 
+  async changeOwnPassword(newPassword: string): Promise<void> {
+    await this.adminLock(() => this.admin.run([sql.changeOwnPassword(scramSha256Verifier(newPassword))]));
+  }
+
   async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {
     const conn = this.idle.get(database)?.pop() ?? (await PgConnection.open(this.target, database, this.stats));
     let reusable = false;

@@ -66,6 +66,11 @@ export function changePassword(name: string, verifier: string): Statement {
   return { text: `ALTER ROLE ${ident(name)} WITH LOGIN PASSWORD ${literal(verifier)}`, secret: true };
 }
 
+/** The master's own password, as a verifier. */
+export function changeOwnPassword(verifier: string): Statement {
+  return { text: `ALTER ROLE CURRENT_USER WITH PASSWORD ${literal(verifier)}`, secret: true };
+}
+
 /** Defence in depth for ro: each transaction starts read-only, so TEMP/PUBLIC leftovers cannot be written through it. */
 export function makeReadOnlyByDefault(name: string): Statement {
   return { text: `ALTER ROLE ${ident(name)} SET default_transaction_read_only = on` };

@@ -25,6 +25,7 @@ class SqlServerSession implements ProvisionerSession {
     private readonly driver: MssqlDriver,
     readonly server: ServerInfo,
     private readonly stats: SqlStats | undefined,
+    private readonly master: { readonly user: string; readonly password: string },
   ) {}
 
   private async exec(statement: Statement, name?: string): Promise<mssql.IRecordSet<Record<string, unknown>>> {
@@ -54,6 +55,10 @@ class SqlServerSession implements ProvisionerSession {
     }
     await this.exec(login ? sql.changePassword(user.name, user.password) : sql.createLogin(user.name, user.password));
     return { created: !login };
+  }
+
+  async changeOwnPassword(newPassword: string): Promise<void> {
+    await this.exec(sql.changeOwnPassword(this.master.user, this.master.password, newPassword));
   }
 
   async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {
@@ -97,7 +102,10 @@ export function createSqlServerProvisioner(driver: MssqlDriver = mssql) {
         if (stats) stats.statements += 1;
         const info = await pool.request().query<{ version: string }>(sql.selectServerInfo);
         const version = String(info.recordset?.[0]?.version ?? '');
-        return new SqlServerSession(pool, driver, { version, flavor: 'sqlserver', defaultDatabase: database }, stats);
+        return new SqlServerSession(pool, driver, { version, flavor: 'sqlserver', defaultDatabase: database }, stats, {
+          user: target.user,
+          password: target.password,
+        });
       } catch (error) {
         await pool.close().catch(() => undefined);
         throw error;

@@ -58,3 +58,8 @@ export function userInDatabase(database: string, name: string, tier: RoleTier): 
   ];
   return { text: lines.join('\n') };
 }
+
+/** The master's own password; SQL Server wants the old one when a login changes its own. */
+export function changeOwnPassword(login: string, oldPassword: string, newPassword: string): Statement {
+  return { text: `ALTER LOGIN ${ident(login)} WITH PASSWORD = ${literal(newPassword)} OLD_PASSWORD = ${literal(oldPassword)}`, secret: true };
+}

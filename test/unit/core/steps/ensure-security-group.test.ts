@@ -18,6 +18,8 @@ const rds = mockClient(RDSClient);
 const sts = mockSts();
 
 const target = (fields: Partial<DbTarget> = {}): DbTarget => ({
+  kind: 'aws',
+  reset_master_password: false,
   db_arn: 'arn:aws:rds:us-east-1:111111111111:db:pg1',
   resource_key: 'arn:aws:rds:us-east-1:111111111111:db:pg1',
   partition: 'aws',
@@ -32,6 +34,7 @@ const target = (fields: Partial<DbTarget> = {}): DbTarget => ({
   default_database: 'postgres',
   vpc_id: 'vpc-1',
   security_group_ids: ['sg-app'],
+  databases: null,
   ...fields,
 });
 

@@ -16,6 +16,8 @@ const server = { live: 'old-unknown-password', unreachable: false };
 const rds = mockClient(RDSClient);
 const sts = mockSts();
 const aurora: DbTarget = {
+  kind: 'aws',
+  reset_master_password: false,
   db_arn: 'arn:aws:rds:us-east-1:111111111111:db:orders-1',
   resource_key: 'arn:aws:rds:us-east-1:111111111111:cluster:orders',
   partition: 'aws',
@@ -30,6 +32,7 @@ const aurora: DbTarget = {
   default_database: 'postgres',
   vpc_id: 'vpc-1',
   security_group_ids: [],
+  databases: null,
 };
 
 beforeAll(async () => {

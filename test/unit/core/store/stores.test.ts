@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobRequestSchema, newJob } from '../../../../lambdas/core/job.ts';
+import { jobDbArn, JobRequestSchema, newJob } from '../../../../lambdas/core/job.ts';
 import { LocalKeyCipher } from '../../../../lambdas/core/secrets/cipher.ts';
 import { DynamoCredentialStore } from '../../../../lambdas/core/store/credential-store.ts';
 import { createDocumentClient } from '../../../../lambdas/core/store/dynamo.ts';
@@ -58,7 +58,7 @@ describe('DynamoJobStore', () => {
     for (let i = 0; i < 3; i++) {
       const id = randomUUID();
       ids.push(id);
-      await jobs.create({ job: newJob({ id, orgId: 'o', dbArn: request.aws.instance_arn, now: new Date(Date.UTC(2026, 0, 1, 0, i)) }), request });
+      await jobs.create({ job: newJob({ id, orgId: 'o', dbArn: jobDbArn(request), now: new Date(Date.UTC(2026, 0, 1, 0, i)) }), request });
     }
     await expect(jobs.create({ job: newJob({ id: ids[0] ?? '', orgId: 'o', dbArn: 'a', now: new Date() }), request })).rejects.toThrow(/already exists/);
     expect(await jobs.finish(ids[0] ?? '', { phase: 'completed', message: 'ok', result: [] }, '2026-01-02T00:00:00Z')).toBe(true);

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { UsageError } from '../core/errors.ts';
+import { JobRequestInputSchema, type Job } from '../core/job.ts';
+import { createJob, type JobServiceDeps } from '../core/job-service.ts';
+import { json, type HttpResponse } from './http-errors.ts';
+import type { ApiRequest } from './request.ts';
+
+export const ListJobsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  next_token: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'is not a token this API returned').optional(),
+});
+
+/** The job object as the API shows it (the record's request stays internal). */
+const present = (job: Job): Job => job;
+
+/** POST /api/dbroles/jobs → 202 {job_id}. */
+export async function postJob(request: ApiRequest, deps: JobServiceDeps): Promise<HttpResponse> {
+  const input = JobRequestInputSchema.parse(request.jsonBody());
+  return json(202, await createJob(input, deps));
+}
+
+/** GET /api/dbroles/jobs?limit=&next_token= → {items, next_token}, newest first. */
+export async function listJobs(request: ApiRequest, deps: JobServiceDeps): Promise<HttpResponse> {
+  const query = ListJobsQuerySchema.parse(request.query);
+  let page;
+  try {
+    page = await deps.jobs.list(query.limit, query.next_token);
+  } catch (error) {
+    if (query.next_token && error instanceof SyntaxError) throw new UsageError('next_token: is not a token this API returned', { cause: error });
+    throw error;
+  }
+  return json(200, { items: page.items.map((r) => present(r.job)), next_token: page.nextToken ?? null });
+}
+
+/** GET /api/dbroles/jobs/{id} and its alias GET /api/dbroles/{id}. */
+export async function getJob(request: ApiRequest, deps: JobServiceDeps): Promise<HttpResponse> {
+  const id = z.string().min(1).max(100).parse(request.pathParameters.id);
+  return json(200, present((await deps.jobs.get(id)).job));
+}

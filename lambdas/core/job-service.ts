@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { DbrolesError } from './errors.ts';
+import { jobDbArn, JobRequestSchema, newJob, type JobRequestInputSchema } from './job.ts';
+import { errorMessage } from './redact.ts';
+import type { CredentialStore } from './store/credential-store.ts';
+import type { JobStore } from './store/job-store.ts';
+
+/** Starts the workflow for a job (Step Functions when deployed, the local runner otherwise); returns the execution ARN. */
+export interface JobStarter {
+  start(jobId: string): Promise<string>;
+}
+
+export interface JobServiceDeps {
+  readonly jobs: JobStore;
+  readonly credentials: CredentialStore;
+  readonly starter: JobStarter;
+  readonly clock: () => Date;
+  readonly orgId: string;
+  readonly newId?: () => string;
+}
+
+/**
+ * Records a job as `running` and starts its execution, named after the job. A master password given
+ * with the job is stored encrypted at once and never written to the job. If the execution cannot
+ * start, the job is marked failed (never left running) and the error is thrown.
+ */
+export async function createJob(input: z.output<typeof JobRequestInputSchema>, deps: JobServiceDeps): Promise<{ job_id: string }> {
+  const id = (deps.newId ?? randomUUID)();
+  const { target, ...rest } = input;
+  let masterPassword: string | undefined;
+  let storedTarget;
+  if (target) {
+    ({ master_password: masterPassword, ...storedTarget } = target);
+  }
+  const request = JobRequestSchema.parse({ ...rest, target: storedTarget });
+  if (masterPassword) await deps.credentials.putOfferedMaster(id, masterPassword);
+  await deps.jobs.create({ job: newJob({ id, orgId: deps.orgId, dbArn: jobDbArn(request), now: deps.clock() }), request });
+  try {
+    const executionArn = await deps.starter.start(id);
+    await deps.jobs.setExecutionArn(id, executionArn);
+  } catch (error) {
+    const message = `could not start the workflow: ${errorMessage(error, [masterPassword])}`;
+    await deps.jobs.finish(id, { phase: 'failed', message, result: [] }, deps.clock().toISOString());
+    await deps.credentials.deleteOfferedMaster(id);
+    throw new DbrolesError(message, { cause: error });
+  }
+  return { job_id: id };
+}

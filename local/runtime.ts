@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { routeRequest, type ApiDeps } from '../lambdas/api/router.ts';
+import type { WorkflowDeps } from '../lambdas/core/steps/deps.ts';
+import { createDocumentClient } from '../lambdas/core/store/dynamo.ts';
+import { buildWorkflowDeps } from '../lambdas/workflow/deps.ts';
+import { WorkflowEnvSchema } from '../lambdas/workflow/env.ts';
+import { TASK_IMPLEMENTATIONS, TASKS } from '../lambdas/workflow/tasks.ts';
+import { ensureTable, LOCAL_AWS_CREDENTIALS, startDynalite } from './embedded-dynamodb.ts';
+import { createApiServer } from './http-adapter.ts';
+import { LocalWorkflowRunner, type ExecutionOutcome, type TaskHandlers } from './workflow-runner.ts';
+
+export const DEFAULT_PORT = 8009;
+const TABLE = 'dbroles';
+export const INTERRUPTED_MESSAGE = 'the local dbroles runtime stopped while this job was running; run the job again';
+
+export interface LocalRuntimeOptions {
+  /** Where state, the key and the token live. */
+  readonly dataDir: string;
+  /** @default 8009; 0 picks a free port */
+  readonly port?: number;
+  /** @default DBROLES_TOKEN, else <dataDir>/token, else a new one written there */
+  readonly token?: string;
+  /** Environment for the workflow (SVIX_API_KEY, SVIX_SERVER_URL, DB_TLS, AWS_*...). @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Milliseconds between master password checks. @default 1000 */
+  readonly waitMs?: number;
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly token: string;
+  /** true when the token was generated at this start (print it once). */
+  readonly tokenGenerated: boolean;
+  /** Jobs found running at start and marked failed. */
+  readonly interruptedJobs: string[];
+  readonly deps: WorkflowDeps;
+  /** Resolves when every execution started so far has ended. */
+  idle(): Promise<void>;
+  /** Stops serving; with `{ wait: false }` running executions are abandoned, as a crash would. */
+  stop(options?: { wait?: boolean }): Promise<void>;
+}
+
+async function secretFile(path: string, make: () => string): Promise<{ value: string; created: boolean }> {
+  try {
+    const value = (await readFile(path, 'utf8')).trim();
+    await chmod(path, 0o600);
+    return { value, created: false };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const value = make();
+    await writeFile(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
+    return { value, created: true };
+  }
+}
+
+/** Marks jobs left running by a previous process as failed and frees their database locks. */
+async function recoverInterruptedJobs(deps: WorkflowDeps, endpoint: string): Promise<string[]> {
+  const interrupted: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await deps.jobs.list(100, token);
+    for (const { job } of page.items) {
+      if (job.status.phase !== 'running') continue;
+      await deps.jobs.finish(job.id, { phase: 'failed', message: INTERRUPTED_MESSAGE, result: [] }, deps.clock().toISOString());
+      await deps.credentials.deleteOfferedMaster(job.id);
+      interrupted.push(job.id);
+    }
+    token = page.nextToken;
+  } while (token);
+  if (interrupted.length > 0) {
+    const doc = createDocumentClient({ endpoint, region: 'us-east-1', credentials: LOCAL_AWS_CREDENTIALS });
+    const locks = await doc.send(new ScanCommand({ TableName: TABLE, FilterExpression: 'begins_with(pk, :lock)', ExpressionAttributeValues: { ':lock': 'LOCK#' } }));
+    for (const lock of locks.Items ?? []) {
+      if (interrupted.includes(String(lock.owner))) await doc.send(new DeleteCommand({ TableName: TABLE, Key: { pk: lock.pk, sk: lock.sk } }));
+    }
+  }
+  return interrupted;
+}
+
+/**
+ * dbroles in one process: the API handler over node:http on 127.0.0.1, the state machine run by
+ * aws-local-stepfunctions, state in dynalite under the data dir (it survives a restart),
+ * credentials encrypted with a local key file (0600), every request behind a bearer token.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const env = options.env ?? process.env;
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const key = await secretFile(join(options.dataDir, 'credentials.key'), () => randomBytes(32).toString('base64'));
+  const explicitToken = options.token ?? env.DBROLES_TOKEN;
+  const token = explicitToken ? { value: explicitToken, created: false } : await secretFile(join(options.dataDir, 'token'), () => randomBytes(24).toString('base64url'));
+
+  const dynamo = await startDynalite({ path: join(options.dataDir, 'dynamodb') });
+  await ensureTable(dynamo.endpoint, TABLE);
+  const deps = buildWorkflowDeps(
+    WorkflowEnvSchema.parse({
+      DBROLES_TABLE: TABLE,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      DBROLES_LOCAL_KEY: key.value,
+      DBROLES_ORG_ID: env.DBROLES_ORG_ID,
+      DBROLES_GATEWAY_HOST: env.DBROLES_GATEWAY_HOST ?? 'localhost',
+      DB_TLS: env.DB_TLS ?? 'off',
+      MASTER_CHECK_MAX_ATTEMPTS: env.MASTER_CHECK_MAX_ATTEMPTS,
+      CROSS_ACCOUNT_ROLE_NAME: env.CROSS_ACCOUNT_ROLE_NAME,
+      CROSS_ACCOUNT_EXTERNAL_ID: env.CROSS_ACCOUNT_EXTERNAL_ID,
+      SVIX_API_KEY: env.SVIX_API_KEY,
+      SVIX_SERVER_URL: env.SVIX_SERVER_URL,
+    }),
+  );
+  const interruptedJobs = await recoverInterruptedJobs(deps, dynamo.endpoint);
+
+  const handlers = Object.fromEntries(TASKS.map((name) => [name, (input: unknown) => TASK_IMPLEMENTATIONS[name](input, deps)])) as TaskHandlers;
+  const runner = new LocalWorkflowRunner(handlers, { waitMs: options.waitMs ?? 1000, retryMs: 500 });
+  const running = new Set<Promise<ExecutionOutcome>>();
+  const aborts = new Set<() => void>();
+  const apiDeps: ApiDeps = {
+    jobs: deps.jobs,
+    credentials: deps.credentials,
+    connections: deps.connections,
+    clock: deps.clock,
+    orgId: deps.config.orgId,
+    starter: {
+      async start(jobId) {
+        const { executionArn, done, abort } = runner.start(jobId);
+        running.add(done);
+        aborts.add(abort);
+        void done.finally(() => {
+          running.delete(done);
+          aborts.delete(abort);
+        });
+        return executionArn;
+      },
+    },
+  };
+  const server = createApiServer((event) => routeRequest(event, apiDeps), token.value);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PORT, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const idle = async () => {
+    while (running.size > 0) await Promise.allSettled([...running]);
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token: token.value,
+    tokenGenerated: token.created,
+    interruptedJobs,
+    deps,
+    idle,
+    async stop(stopOptions = {}) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      if (!(stopOptions.wait ?? true)) for (const abort of aborts) abort();
+      await idle();
+      await dynamo.stop();
+    },
+  };
+}
