@@ -1,13 +1,23 @@
 /**
- * `npm run demo`: provisions hoop_ro, hoop_rw and hoop_ddl on a throw-away PostgreSQL (embedded,
- * password-checking, with a master that is NOT a superuser, as on RDS), then proves each user's
- * tier by logging in as it. Needs no AWS account and no database of your own.
+ * `npm run demo`: a throw-away PostgreSQL (embedded, password-checking, with a master that is NOT
+ * a superuser, as on RDS) and the dbroles local runtime in this process. A job is submitted through
+ * the HTTP API and followed step by step; then each provisioned user logs in to show one allowed
+ * and one refused action. Needs no AWS account and no database of your own.
  */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { provisionRoles } from '../lambdas/core/provision.ts';
-import { toProvisionerResponse, withoutPasswords } from '../lambdas/core/provision-response.ts';
 import type { RoleTier } from '../lambdas/core/engines/types.ts';
+import { directResourceKey } from '../lambdas/core/target.ts';
+import { DbrolesClient } from './cli/client.ts';
+import { processIo } from './cli/io.ts';
+import { followJob } from './cli/jobs.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { startLocalRuntime } from './runtime.ts';
 
 const MASTER = 'demo_master';
 const MASTER_PASSWORD = 'demo-master-password';
@@ -24,7 +34,7 @@ const SEED = [
 const PROOF: Record<RoleTier, Array<{ what: string; sql: string[]; allowed: boolean }>> = {
   ro: [
     { what: 'SELECT count(*) FROM sales.orders', sql: ['SELECT count(*) FROM sales.orders'], allowed: true },
-    { what: "INSERT INTO sales.orders (even with a read-write transaction)", sql: ['BEGIN READ WRITE', "INSERT INTO sales.orders (item) VALUES ('x')"], allowed: false },
+    { what: 'INSERT INTO sales.orders (even in a read-write transaction)', sql: ['BEGIN READ WRITE', "INSERT INTO sales.orders (item) VALUES ('x')"], allowed: false },
   ],
   rw: [
     { what: 'INSERT INTO sales.orders (serial id)', sql: ["INSERT INTO sales.orders (item, amount) VALUES ('demo', 1)"], allowed: true },
@@ -51,13 +61,13 @@ async function exec(config: pg.ClientConfig, statements: string[]): Promise<stri
 
 async function main(): Promise<number> {
   const started = performance.now();
-  console.log('1/4 starting an embedded PostgreSQL 18 (SCRAM passwords)...');
+  const dataDir = await mkdtemp(join(tmpdir(), 'dbroles-demo-'));
+  console.log('1/5 starting an embedded PostgreSQL 18 (SCRAM passwords)...');
   const server = await startEmbeddedPostgres();
+  let runtime;
   try {
     const host = '127.0.0.1';
-    const su = { host, port: server.port, user: server.user, password: server.password };
-    console.log(`2/4 seeding ${DATABASES.length} databases, owned by "${MASTER}" (CREATEROLE, not a superuser)...`);
-    const failure = await exec({ ...su, database: 'postgres' }, [
+    const failure = await exec({ host, port: server.port, user: server.user, password: server.password, database: 'postgres' }, [
       `CREATE ROLE ${MASTER} LOGIN CREATEROLE PASSWORD '${MASTER_PASSWORD}'`,
       `ALTER DATABASE postgres OWNER TO ${MASTER}`,
       ...DATABASES.map((d) => `CREATE DATABASE ${pg.escapeIdentifier(d)} OWNER ${MASTER}`),
@@ -67,45 +77,56 @@ async function main(): Promise<number> {
       const seeded = await exec({ host, port: server.port, user: MASTER, password: MASTER_PASSWORD, database: d }, SEED);
       if (seeded) throw new Error(seeded);
     }
+    console.log(`2/5 seeded ${DATABASES.length} databases owned by "${MASTER}" (CREATEROLE, not a superuser); starting the local dbroles runtime...`);
+    runtime = await startLocalRuntime({ dataDir, port: 0, token: 'demo-token', waitMs: 100 });
+    console.log(`    API at ${runtime.url}`);
 
-    console.log('3/4 provisioning hoop_ro, hoop_rw and hoop_ddl in every database...');
-    const target = { host, port: server.port, user: MASTER, password: MASTER_PASSWORD, database: 'postgres' };
-    const report = await provisionRoles(
-      { engine: 'postgres', target, tiers: ['ro', 'rw', 'ddl'] },
-      {
-        onProgress: (e) => {
-          if (e.kind === 'database-done') console.log(`    [${e.tier}] ${e.ok ? 'ok    ' : 'FAILED'} ${e.database} (${e.done}/${e.total})`);
-        },
-      },
-    );
-    const response = toProvisionerResponse('demo', target, report);
-    console.log(JSON.stringify(withoutPasswords(response), null, 2));
+    console.log('3/5 POST /api/dbroles/jobs (the master password is reset through the database, then the users are provisioned)');
+    const client = await DbrolesClient.resolve({ url: runtime.url, token: runtime.token });
+    const { job_id } = await client.request<{ job_id: string }>('POST', '/api/dbroles/jobs', {
+      connection_prefix_name: 'demo',
+      job_steps: ['create-connections'],
+      target: { engine: 'postgres', host, port: server.port, master_user: MASTER, master_password: MASTER_PASSWORD, name: 'demo-postgres', reset_master_password: true },
+    });
+    const job = await followJob(client, job_id, { ...processIo, stderr: (t) => process.stdout.write(t) }, { json: false, timeoutSeconds: 60, intervalMs: 100 });
+    console.log(`4/5 the job, as GET /api/dbroles/jobs/${job_id} returns it (no password in it):`);
+    console.log(JSON.stringify(job, null, 2));
 
-    console.log('4/4 proof: logging in as each user (in every database)');
+    console.log('5/5 proof: logging in as each user (in every database)');
+    const key = directResourceKey('postgres', host, server.port);
     let surprises = 0;
-    for (const role of report.roles) {
-      for (const check of PROOF[role.tier]) {
+    for (const tier of ['ro', 'rw', 'ddl'] as const) {
+      const user = `hoop_${tier}`;
+      const password = (await runtime.deps.credentials.getRole(key, user))?.password;
+      for (const check of PROOF[tier]) {
         for (const database of DATABASES) {
-          const error = await exec({ host, port: server.port, user: role.user, password: role.password, database }, check.sql);
+          const error = await exec({ host, port: server.port, user, password, database }, check.sql);
           const ok = (error === undefined) === check.allowed;
           if (!ok) surprises += 1;
           if (database === DATABASES[0] || !ok) {
             const verdict = error === undefined ? 'allowed' : `refused (${error})`;
-            console.log(`    ${ok ? '✓' : '✗'} ${role.user.padEnd(8)} ${check.what}: ${verdict}${database === DATABASES[0] ? '' : ` in ${database}`}`);
+            console.log(`    ${ok ? '✓' : '✗'} ${user.padEnd(8)} ${check.what}: ${verdict}${database === DATABASES[0] ? '' : ` in ${database}`}`);
           }
         }
       }
     }
+    const oldMaster = await exec({ host, port: server.port, user: MASTER, password: MASTER_PASSWORD, database: 'postgres' }, ['SELECT 1']);
+    console.log(`    ${oldMaster ? '✓' : '✗'} the old master password no longer logs in; dbroles holds the new one, encrypted`);
+    if (!oldMaster) surprises += 1;
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const ok = report.status === 'completed' && surprises === 0;
+    const ok = job.status.phase === 'completed' && surprises === 0;
     console.log(ok ? `demo completed in ${seconds} s: every user can do what its tier allows, and nothing more.` : `demo FAILED (${surprises} unexpected result(s))`);
     return ok ? 0 : 1;
   } finally {
+    await runtime?.stop();
     await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
   }
 }
 
-process.exit(await main().catch((error: unknown) => {
-  console.error(`demo failed: ${(error as Error).message}`);
-  return 1;
-}));
+process.exit(
+  await main().catch((error: unknown) => {
+    console.error(`demo failed: ${(error as Error).message}`);
+    return 1;
+  }),
+);
