@@ -12,6 +12,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     files: ['bin/**', 'bench/**', 'local/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
