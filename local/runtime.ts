@@ -10,10 +10,10 @@ import { buildWorkflowDeps } from '../lambdas/workflow/deps.ts';
 import { WorkflowEnvSchema } from '../lambdas/workflow/env.ts';
 import { TASK_IMPLEMENTATIONS, TASKS } from '../lambdas/workflow/tasks.ts';
 import { ensureTable, LOCAL_AWS_CREDENTIALS, startDynalite } from './embedded-dynamodb.ts';
+import { DEFAULT_PORT } from './defaults.ts';
 import { createApiServer } from './http-adapter.ts';
 import { LocalWorkflowRunner, type ExecutionOutcome, type TaskHandlers } from './workflow-runner.ts';
 
-export const DEFAULT_PORT = 8009;
 const TABLE = 'dbroles';
 export const INTERRUPTED_MESSAGE = 'the local dbroles runtime stopped while this job was running; run the job again';
 

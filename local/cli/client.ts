@@ -2,9 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DbrolesError, UsageError } from '../../lambdas/core/errors.ts';
 import type { Job } from '../../lambdas/core/job.ts';
-import { DEFAULT_PORT } from '../runtime.ts';
-
-export const DEFAULT_DATA_DIR = '.dbroles';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../defaults.ts';
 
 export interface ClientOptions {
   readonly url?: string;

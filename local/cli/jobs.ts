@@ -81,6 +81,7 @@ async function requestFromFlags(raw: Record<string, unknown>): Promise<unknown> 
       master_user: raw.user,
       master_password: password,
       database: raw.database,
+      databases: raw.databases ? String(raw.databases).split(',').map((d) => d.trim()).filter(Boolean) : undefined,
       name: raw.name ?? String(raw.host),
       reset_master_password: Boolean(raw.resetMasterPassword),
     },
@@ -104,6 +105,7 @@ export function jobsCommand(io: CliIo, setExitCode: (code: number) => void): Com
       .option('--user <user>', 'master user')
       .option('--password-env <var>', 'environment variable holding the master password', 'DBROLES_MASTER_PASSWORD')
       .option('--database <name>', 'database to connect to first')
+      .option('--databases <list>', 'only these databases, comma-separated (default: every application database)')
       .option('--name <name>', 'a name for the database (default: the host)')
       .option('--reset-master-password', 'reset the master password through the database')
       .option('--prefix <prefix>', 'connection name prefix: resource roles are <prefix>-ro|rw|ddl', 'dbroles')

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../../lambdas/core/errors.ts';
-import { DEFAULT_PORT, startLocalRuntime } from '../runtime.ts';
-import { DEFAULT_DATA_DIR } from './client.ts';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../defaults.ts';
 import type { CliIo } from './io.ts';
 
 /** `dbroles serve` (= `npm start`): the API and the workflow in this process, until SIGINT/SIGTERM. */
@@ -15,6 +14,8 @@ export function serveCommand(io: CliIo): Command {
       const port = z.coerce.number().int().min(0).max(65535).safeParse(raw.port ?? process.env.PORT ?? DEFAULT_PORT);
       if (!port.success) throw new UsageError(`--port: must be a port number, got "${raw.port ?? process.env.PORT}"`);
       const dataDir = raw.dataDir ?? process.env.DBROLES_DATA_DIR ?? DEFAULT_DATA_DIR;
+      // Loaded here: the runtime pulls in aws-cdk-lib (to render the state machine), which other commands do not need.
+      const { startLocalRuntime } = await import('../runtime.ts');
       const runtime = await startLocalRuntime({ dataDir, port: port.data });
       io.stderr(`dbroles listening on ${runtime.url} (data: ${dataDir})\n`);
       if (runtime.tokenGenerated) io.stderr(`bearer token (shown once, also in ${dataDir}/token): ${runtime.token}\n`);

@@ -56,7 +56,12 @@ class MysqlSession implements ProvisionerSession {
   }
 
   async changeOwnPassword(newPassword: string): Promise<void> {
-    await this.exec(sql.changeOwnPassword(newPassword));
+    if (this.stats) this.stats.statements += 1;
+    const [[row]] = await this.conn.query<mysql.RowDataPacket[]>(sql.selectCurrentAccount);
+    const account = String(row?.account ?? '');
+    const at = account.lastIndexOf('@');
+    if (at < 0) throw new DbrolesError(`cannot tell the master's account from CURRENT_USER() = "${account}"`);
+    await this.exec(sql.changeOwnPassword(account.slice(0, at), account.slice(at + 1), newPassword));
   }
 
   async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {

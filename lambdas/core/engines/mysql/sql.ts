@@ -47,7 +47,12 @@ export function grantOnDatabase(tier: RoleTier, database: string, user: string, 
   return { text: `GRANT ${DATABASE_PRIVILEGES[tier]} ON ${target}.* TO ${account(user)}` };
 }
 
-/** The master's own password. */
-export function changeOwnPassword(password: string): Statement {
-  return { text: `ALTER USER CURRENT_USER() IDENTIFIED BY ${quoteMysqlLiteral(password)}`, secret: true };
+export const selectCurrentAccount = 'SELECT CURRENT_USER() AS account';
+
+/**
+ * The master's own password, on its account named explicitly: MariaDB 10.11 accepts
+ * `ALTER USER CURRENT_USER() IDENTIFIED BY` without changing anything (seen here).
+ */
+export function changeOwnPassword(user: string, host: string, password: string): Statement {
+  return { text: `ALTER USER ${quoteMysqlLiteral(user)}@${quoteMysqlLiteral(host)} IDENTIFIED BY ${quoteMysqlLiteral(password)}`, secret: true };
 }
