@@ -19,4 +19,9 @@ export default tseslint.config(
     files: ['bin/**', 'bench/**', 'local/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // Tests read untyped JSON responses.
+    files: ['test/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
 );
