@@ -15,6 +15,7 @@ new DbrolesStack(app, context('stackName') ?? 'Dbroles', {
   crossAccountRoleName: context('crossAccountRoleName'),
   crossAccountExternalId: context('crossAccountExternalId'),
   orgId: context('orgId'),
+  gatewayHost: context('gatewayHost'),
   svixApiKeySecretArn: context('svixApiKeySecretArn'),
   svixServerUrl: context('svixServerUrl'),
   masterCheckIntervalSeconds: context('masterCheckIntervalSeconds') ? Number(context('masterCheckIntervalSeconds')) : undefined,

@@ -20,6 +20,17 @@ export interface TaskFunctionProps {
   readonly vpc?: { readonly vpc: ec2.IVpc; readonly subnets: ec2.SubnetSelection; readonly securityGroups: ec2.ISecurityGroup[] };
 }
 
+/** How every dbroles function is bundled: ESM for Node 22, with a require() for bundled CommonJS dependencies. */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  externalModules: ['pg-native', 'msnodesqlv8', 'cloudflare:sockets'],
+};
+
 /** A workflow task: Node 22, ESM bundle by esbuild, X-Ray, logs kept three months. */
 export class TaskFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: TaskFunctionProps) {
@@ -42,16 +53,7 @@ export class TaskFunction extends NodejsFunction {
       vpc: props.vpc?.vpc,
       vpcSubnets: props.vpc?.subnets,
       securityGroups: props.vpc?.securityGroups,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // Bundled CommonJS dependencies call require(); give the ESM bundle one.
-        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-        externalModules: ['pg-native', 'msnodesqlv8', 'cloudflare:sockets'],
-      },
+      bundling: BUNDLING,
     });
   }
 }

@@ -36,6 +36,7 @@ const STORE_ACTIONS = [
 const KMS_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
 /** What Step Functions needs: invoke the tasks, deliver its logs, send traces (the tasks send traces too). */
 const STEP_FUNCTIONS_ACTIONS = [
+  'states:StartExecution',
   'lambda:InvokeFunction',
   'logs:CreateLogDelivery',
   'logs:DeleteLogDelivery',
@@ -86,12 +87,16 @@ describe('DbrolesStack', () => {
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ EnableKeyRotation: true }) });
   });
 
-  it('runs every task Lambda on Node 22 with X-Ray, the table and the KMS key in its environment', () => {
+  it('runs every Lambda (8 tasks and the API) on Node 22 with X-Ray, the table and the KMS key in its environment', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: Record<string, unknown> }>;
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+    const tasks = functions.filter((fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.DB_TLS !== undefined);
+    expect(tasks).toHaveLength(8);
+    for (const fn of tasks) {
       expect(fn.Properties.Environment).toMatchObject({
         Variables: { DBROLES_TABLE: expect.anything(), CREDENTIALS_KMS_KEY_ID: expect.anything(), DB_TLS: 'verify', NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' },
       });
@@ -134,6 +139,30 @@ describe('DbrolesStack', () => {
     const assume = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => [s.Action].flat().includes('sts:AssumeRole'));
     expect(assume.length).toBeGreaterThan(0);
     for (const s of assume) expect(JSON.stringify(s.Resource)).toContain(':iam::*:role/HoopOrganizationAccountAccessRole');
+  });
+
+  it('serves every API route behind IAM authorization and exports an admin and an auditor policy', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as Array<{ Properties: { RouteKey: string; AuthorizationType: string } }>;
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
+      [
+        'GET /api/connections',
+        'GET /api/connections/{name}',
+        'GET /api/dbroles/jobs',
+        'GET /api/dbroles/jobs/{id}',
+        'GET /api/dbroles/{id}',
+        'GET /api/openapi.json',
+        'POST /api/dbroles/jobs',
+      ].sort(),
+    );
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as Array<{ Properties: { Description: string; PolicyDocument: { Statement: Array<{ Action: string; Resource: unknown }> } } }>;
+    const byKind = (word: string) => policies.find((p) => p.Properties.Description.includes(word));
+    expect(byKind('every route')?.Properties.PolicyDocument.Statement[0]?.Action).toBe('execute-api:Invoke');
+    expect(JSON.stringify(byKind('every route')?.Properties.PolicyDocument.Statement[0]?.Resource)).toContain('/*/*/api/*');
+    expect(JSON.stringify(byKind('GET routes only')?.Properties.PolicyDocument.Statement[0]?.Resource)).toContain('/*/GET/api/*');
+    const outputs = template.toJSON().Outputs as Record<string, { Export?: { Name: string } }>;
+    const exported = Object.values(outputs).map((o) => o.Export?.Name).filter(Boolean);
+    expect(exported).toEqual(expect.arrayContaining(['DbrolesTest-ApiAdminPolicyArn', 'DbrolesTest-ApiAuditorPolicyArn']));
   });
 
   it('passes cdk-nag AwsSolutions, every remaining finding acknowledged with a reason in code', () => {
