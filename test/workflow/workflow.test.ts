@@ -15,7 +15,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded
 import { lambdaTaskHandlers } from '../../local/lambda-handlers.ts';
 import { LocalWorkflowRunner } from '../../local/workflow-runner.ts';
 import { BASE_ACCOUNT, BASE_ARN, FakeRds, mockSts, rdsInstance } from '../support/fake-aws.ts';
-import { pgTry } from '../support/pg.ts';
+import { pgRun, pgTry } from '../support/pg.ts';
 import { startSvixCapture, type SvixCapture } from '../support/svix-capture.ts';
 
 const TABLE = 'dbroles-test';
@@ -34,15 +34,7 @@ const jobs = () => new DynamoJobStore(doc(), TABLE);
 const credentials = () => new DynamoCredentialStore(doc(), TABLE, new LocalKeyCipher(key));
 const superuser = (database = 'postgres') => ({ host: '127.0.0.1', port: server.port, user: server.user, password: server.password, database });
 
-async function sql(statements: string[], login = superuser()): Promise<void> {
-  const client = new pg.Client(login);
-  await client.connect();
-  try {
-    for (const s of statements) await client.query(s);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (statements: string[], login = superuser()) => pgRun(login, statements);
 
 async function createJob(request: Partial<JobRequest> & { aws: JobRequest['aws'] }): Promise<string> {
   const id = randomUUID();

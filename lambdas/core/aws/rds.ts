@@ -39,32 +39,24 @@ export async function masterHolderStatus(rds: RDSClient, target: DbTarget): Prom
 }
 
 /**
- * Asks RDS to set the master password, at the cluster for cluster members (ModifyDBInstance's
- * MasterUserPassword does not apply to them). The password never appears in an error from here.
+ * Modifies what holds the master password and the security groups: the cluster for cluster
+ * members (ModifyDBInstance's MasterUserPassword does not apply to them), else the instance.
+ * Applied immediately.
  */
-export async function modifyMasterPassword(rds: RDSClient, target: DbTarget, password: string): Promise<void> {
-  if (target.cluster_id) {
-    await withRetry(() =>
-      rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: target.cluster_id ?? '', MasterUserPassword: password, ApplyImmediately: true })),
-    );
-  } else {
-    await withRetry(() =>
-      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: target.instance_id, MasterUserPassword: password, ApplyImmediately: true })),
-    );
-  }
+async function modifyHolder(rds: RDSClient, target: DbTarget, changes: { MasterUserPassword?: string; VpcSecurityGroupIds?: string[] }): Promise<void> {
+  const clusterId = target.cluster_id;
+  if (clusterId) await withRetry(() => rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: clusterId, ApplyImmediately: true, ...changes })));
+  else await withRetry(() => rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: target.instance_id, ApplyImmediately: true, ...changes })));
 }
 
-/** Sets the VPC security groups, at the cluster for cluster members. `groupIds` is the whole set: RDS replaces it. */
+/** Asks RDS to set the master password. The password never appears in an error from here. */
+export async function modifyMasterPassword(rds: RDSClient, target: DbTarget, password: string): Promise<void> {
+  await modifyHolder(rds, target, { MasterUserPassword: password });
+}
+
+/** Sets the VPC security groups. `groupIds` is the whole set: RDS replaces it. */
 export async function setSecurityGroups(rds: RDSClient, target: DbTarget, groupIds: string[]): Promise<void> {
-  if (target.cluster_id) {
-    await withRetry(() =>
-      rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: target.cluster_id ?? '', VpcSecurityGroupIds: groupIds, ApplyImmediately: true })),
-    );
-  } else {
-    await withRetry(() =>
-      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: target.instance_id, VpcSecurityGroupIds: groupIds, ApplyImmediately: true })),
-    );
-  }
+  await modifyHolder(rds, target, { VpcSecurityGroupIds: groupIds });
 }
 
 /** RDS refuses a Modify while a previous one is being applied. */
