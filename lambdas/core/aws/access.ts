@@ -1,4 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
@@ -16,6 +17,10 @@ export interface AwsClients {
 }
 
 export interface AwsAccess {
+  /** Who the base credentials are: account and ARN. */
+  callerIdentity(region: string): Promise<{ account: string; arn: string }>;
+  /** An Organizations client with the base credentials (the management or delegated-admin account). */
+  organizations(): OrganizationsClient;
   /**
    * Clients for `accountId` in `region`: the base credentials for the caller's own account,
    * otherwise credentials from AssumeRole into `arn:<partition>:iam::<account>:role/<role name>`.
@@ -40,12 +45,21 @@ interface Identity {
 /** AWS access that assumes a role per member account and caches those credentials until shortly before they expire. */
 export class DefaultAwsAccess implements AwsAccess {
   private identity?: Promise<Identity>;
-  private readonly assumed = new Map<string, { credentials: AwsCredentialIdentity; arn: string }>();
+  /** One AssumeRole per account at a time: concurrent callers share the call in flight. */
+  private readonly assumed = new Map<string, Promise<{ credentials: AwsCredentialIdentity; arn: string }>>();
 
   constructor(private readonly options: AwsAccessOptions = {}) {}
 
   private sts(region: string, credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider): STSClient {
     return new STSClient({ region: this.options.stsRegion ?? region, credentials, maxAttempts: 1 });
+  }
+
+  callerIdentity(region: string): Promise<Identity> {
+    return this.baseIdentity(region);
+  }
+
+  organizations(): OrganizationsClient {
+    return new OrganizationsClient({ region: 'us-east-1', credentials: this.options.credentials, maxAttempts: 1 });
   }
 
   private baseIdentity(region: string): Promise<Identity> {
@@ -68,8 +82,18 @@ export class DefaultAwsAccess implements AwsAccess {
     });
     if (accountId === me.account) return make(this.options.credentials, me.arn);
 
-    const cached = this.assumed.get(accountId);
-    if (cached && (cached.credentials.expiration?.getTime() ?? 0) > Date.now() + 5 * 60_000) return make(cached.credentials, cached.arn);
+    let assumed = this.assumed.get(accountId);
+    const fresh = assumed && (await assumed.then((a) => (a.credentials.expiration?.getTime() ?? 0) > Date.now() + 5 * 60_000, () => false));
+    if (!assumed || !fresh) {
+      assumed = this.assumeRole(accountId, region, partition);
+      this.assumed.set(accountId, assumed);
+      assumed.catch(() => this.assumed.delete(accountId));
+    }
+    const { credentials, arn } = await assumed;
+    return make(credentials, arn);
+  }
+
+  private async assumeRole(accountId: string, region: string, partition: string): Promise<{ credentials: AwsCredentialIdentity; arn: string }> {
     const roleName = this.options.crossAccountRoleName ?? DEFAULT_CROSS_ACCOUNT_ROLE_NAME;
     const roleArn = `arn:${partition}:iam::${accountId}:role/${roleName}`;
     let out;
@@ -87,14 +111,9 @@ export class DefaultAwsAccess implements AwsAccess {
     }
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new DbrolesError(`assume role "${roleArn}" returned no credentials`);
-    const credentials: AwsCredentialIdentity = {
-      accessKeyId: c.AccessKeyId,
-      secretAccessKey: c.SecretAccessKey,
-      sessionToken: c.SessionToken,
-      expiration: c.Expiration,
+    return {
+      credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration },
+      arn: out.AssumedRoleUser?.Arn ?? roleArn,
     };
-    const arn = out.AssumedRoleUser?.Arn ?? roleArn;
-    this.assumed.set(accountId, { credentials, arn });
-    return make(credentials, arn);
   }
 }
