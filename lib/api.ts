@@ -12,6 +12,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { ApiEnvSchema } from '../lambdas/api/env.ts';
+import { WorkflowEnvSchema, type WorkflowEnvInput } from '../lambdas/workflow/env.ts';
 import { ROUTES } from '../lambdas/api/router.ts';
 import { BUNDLING } from './task-function.ts';
 
@@ -19,8 +20,8 @@ export interface ApiBackendProps {
   readonly table: dynamodb.ITable;
   readonly key: kms.IKey;
   readonly stateMachine: sfn.IStateMachine;
-  /** @default 'default' */
-  readonly orgId?: string;
+  /** The workflow's environment: the API reads the same table, key and AWS settings. */
+  readonly workflowEnvironment: WorkflowEnvInput;
 }
 
 /**
@@ -60,12 +61,12 @@ export class Api extends Construct {
    * state machine, whose tasks need the API's host name first.
    */
   addBackend(props: ApiBackendProps): { handler: NodejsFunction; adminPolicy: iam.ManagedPolicy; auditorPolicy: iam.ManagedPolicy } {
-    const environment = ApiEnvSchema.parse({
-      DBROLES_TABLE: props.table.tableName,
-      DBROLES_ORG_ID: props.orgId,
-      CREDENTIALS_KMS_KEY_ID: props.key.keyArn,
+    const workflowEnv = WorkflowEnvSchema.parse(props.workflowEnvironment);
+    ApiEnvSchema.parse({ STATE_MACHINE_ARN: props.stateMachine.stateMachineArn });
+    const environment = {
+      ...Object.fromEntries(Object.entries(workflowEnv).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
       STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
-    });
+    };
     const handler = new NodejsFunction(this, 'Handler', {
       entry: fileURLToPath(new URL('../lambdas/api/handler.ts', import.meta.url)),
       handler: 'handler',
@@ -81,6 +82,18 @@ export class Api extends Construct {
     props.table.grantReadWriteData(handler);
     props.key.grantEncryptDecrypt(handler);
     props.stateMachine.grantStartExecution(handler);
+    // Discovery: the Organization's accounts, and RDS in each member account through its role.
+    handler.addToRolePolicy(new iam.PolicyStatement({ sid: 'ListAccounts', actions: ['organizations:ListAccounts'], resources: ['*'] }));
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'DescribeDatabases', actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'ec2:DescribeRegions'], resources: ['*'] }),
+    );
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeMemberAccountRole',
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${Stack.of(this).partition}:iam::*:role/${props.workflowEnvironment.CROSS_ACCOUNT_ROLE_NAME ?? 'HoopOrganizationAccountAccessRole'}`],
+      }),
+    );
     const integration = new HttpLambdaIntegration('Integration', handler);
     for (const route of ROUTES) {
       this.httpApi.addRoutes({ path: route.path, methods: [route.method as apigw.HttpMethod], integration });

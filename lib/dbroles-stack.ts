@@ -25,6 +25,10 @@ export interface DbrolesStackProps extends StackProps {
   readonly vpc?: { readonly vpcId: string; readonly subnetIds: string[]; readonly securityGroupIds: string[] };
   /** Value of the `hoop.dev/gateway` tag on security groups. @default the HTTP API's host name */
   readonly gatewayHost?: string;
+  /** Use the Lambda role when no access keys were set through the API. @default true */
+  readonly instanceRoleAllowed?: boolean;
+  /** Regions discovery scans by default (or ["all"]). @default the stack's region */
+  readonly discoveryRegions?: string[];
   /** Seconds between checks of a new master password. @default 10 */
   readonly masterCheckIntervalSeconds?: number;
 }
@@ -62,6 +66,8 @@ export class DbrolesStack extends Stack {
       SVIX_API_KEY_SECRET_ARN: props.svixApiKeySecretArn,
       SVIX_SERVER_URL: props.svixServerUrl,
       DB_TLS: 'verify',
+      INTEGRATION_AWS_INSTANCE_ROLE_ALLOW: props.instanceRoleAllowed === false ? 'false' : 'true',
+      DISCOVERY_REGIONS: props.discoveryRegions?.join(','),
     };
     const vpc = props.vpc && {
       vpc: ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: props.vpc.vpcId, availabilityZones: this.availabilityZones }),
@@ -105,7 +111,7 @@ export class DbrolesStack extends Stack {
       masterCheckIntervalSeconds: props.masterCheckIntervalSeconds,
     });
 
-    const backend = this.api.addBackend({ table: this.storage.table, key: this.storage.key, stateMachine: this.workflow.stateMachine, orgId: props.orgId });
+    const backend = this.api.addBackend({ table: this.storage.table, key: this.storage.key, stateMachine: this.workflow.stateMachine, workflowEnvironment: environment });
 
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { routeRequest, type ApiDeps } from '../lambdas/api/router.ts';
+import { apiDepsFrom, routeRequest, type ApiDeps } from '../lambdas/api/router.ts';
 import type { WorkflowDeps } from '../lambdas/core/steps/deps.ts';
 import { createDocumentClient } from '../lambdas/core/store/dynamo.ts';
 import { buildWorkflowDeps } from '../lambdas/workflow/deps.ts';
@@ -106,6 +106,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       MASTER_CHECK_MAX_ATTEMPTS: env.MASTER_CHECK_MAX_ATTEMPTS,
       CROSS_ACCOUNT_ROLE_NAME: env.CROSS_ACCOUNT_ROLE_NAME,
       CROSS_ACCOUNT_EXTERNAL_ID: env.CROSS_ACCOUNT_EXTERNAL_ID,
+      INTEGRATION_AWS_INSTANCE_ROLE_ALLOW: env.INTEGRATION_AWS_INSTANCE_ROLE_ALLOW,
+      DISCOVERY_REGIONS: env.DISCOVERY_REGIONS,
       SVIX_API_KEY: env.SVIX_API_KEY,
       SVIX_SERVER_URL: env.SVIX_SERVER_URL,
     }),
@@ -116,25 +118,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const runner = new LocalWorkflowRunner(handlers, { waitMs: options.waitMs ?? 1000, retryMs: 500 });
   const running = new Set<Promise<ExecutionOutcome>>();
   const aborts = new Set<() => void>();
-  const apiDeps: ApiDeps = {
-    jobs: deps.jobs,
-    credentials: deps.credentials,
-    connections: deps.connections,
-    clock: deps.clock,
-    orgId: deps.config.orgId,
-    starter: {
-      async start(jobId) {
-        const { executionArn, done, abort } = runner.start(jobId);
-        running.add(done);
-        aborts.add(abort);
-        void done.finally(() => {
-          running.delete(done);
-          aborts.delete(abort);
-        });
-        return executionArn;
-      },
+  const apiDeps: ApiDeps = apiDepsFrom(deps, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1', {
+    async start(jobId) {
+      const { executionArn, done, abort } = runner.start(jobId);
+      running.add(done);
+      aborts.add(abort);
+      void done.finally(() => {
+        running.delete(done);
+        aborts.delete(abort);
+      });
+      return executionArn;
     },
-  };
+  });
   const server = createApiServer((event) => routeRequest(event, apiDeps), token.value);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

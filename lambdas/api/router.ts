@@ -1,14 +1,33 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { JobServiceDeps } from '../core/job-service.ts';
+import type { JobServiceDeps, JobStarter } from '../core/job-service.ts';
+import type { WorkflowDeps } from '../core/steps/deps.ts';
 import type { ConnectionStore } from '../core/store/connection-store.ts';
 import { getConnection, listConnections } from './connections.ts';
 import { json, toHttpResponse, type HttpResponse } from './http-errors.ts';
+import { deleteAccessKeys, describeDbInstances, getOrganizations, getUserInfo, putAccessKeys, type IntegrationDeps } from './integrations.ts';
 import { getJob, listJobs, postJob } from './jobs.ts';
 import { openApiDocument } from './openapi.ts';
 import { apiRequest, type ApiRequest } from './request.ts';
 
-export interface ApiDeps extends JobServiceDeps {
+export interface ApiDeps extends JobServiceDeps, IntegrationDeps {
   readonly connections: ConnectionStore;
+}
+
+/** The API's dependencies, from the workflow's (one set of stores and AWS access) plus how jobs start. */
+export function apiDepsFrom(w: WorkflowDeps, defaultRegion: string, starter: JobStarter): ApiDeps {
+  if (!w.awsSettings) throw new Error('the API needs the AWS settings store');
+  return {
+    jobs: w.jobs,
+    credentials: w.credentials,
+    connections: w.connections,
+    aws: w.aws,
+    awsSettings: w.awsSettings,
+    defaultRegion,
+    discoveryRegions: w.config.discoveryRegions,
+    clock: w.clock,
+    orgId: w.config.orgId,
+    starter,
+  };
 }
 
 type Route = { method: string; path: string; run: (request: ApiRequest, deps: ApiDeps) => Promise<HttpResponse> };
@@ -22,6 +41,11 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/api/connections', run: (r, d) => listConnections(r, d.connections) },
   { method: 'GET', path: '/api/connections/{name}', run: (r, d) => getConnection(r, d.connections) },
   { method: 'GET', path: '/api/openapi.json', run: async () => json(200, openApiDocument()) },
+  { method: 'GET', path: '/api/integrations/aws/organizations', run: getOrganizations },
+  { method: 'POST', path: '/api/integrations/aws/rds/describe-db-instances', run: describeDbInstances },
+  { method: 'PUT', path: '/api/integrations/aws/iam/accesskeys', run: putAccessKeys },
+  { method: 'DELETE', path: '/api/integrations/aws/iam/accesskeys', run: deleteAccessKeys },
+  { method: 'GET', path: '/api/integrations/aws/iam/userinfo', run: getUserInfo },
 ];
 
 const compiled = ROUTES.map((route) => ({

@@ -1,6 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DefaultAwsAccess } from '../core/aws/access.ts';
+import { ConfiguredAwsAccess } from '../core/aws/configured-access.ts';
+import { DynamoAwsSettingsStore } from '../core/store/aws-settings-store.ts';
 import { PROVISIONERS } from '../core/engines/index.ts';
 import { generatePassword } from '../core/password.ts';
 import { KmsEnvelopeCipher, LocalKeyCipher } from '../core/secrets/cipher.ts';
@@ -23,12 +24,18 @@ export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
   const cipher = env.CREDENTIALS_KMS_KEY_ID
     ? new KmsEnvelopeCipher(new KMSClient({}), env.CREDENTIALS_KMS_KEY_ID)
     : new LocalKeyCipher(Buffer.from(env.DBROLES_LOCAL_KEY ?? '', 'base64'));
+  const awsSettings = new DynamoAwsSettingsStore(doc, table, cipher);
   return {
     jobs: new DynamoJobStore(doc, table),
     credentials: new DynamoCredentialStore(doc, table, cipher),
     locks: new DynamoLockStore(doc, table),
     connections: new DynamoConnectionStore(doc, table),
-    aws: new DefaultAwsAccess({ crossAccountRoleName: env.CROSS_ACCOUNT_ROLE_NAME, externalId: env.CROSS_ACCOUNT_EXTERNAL_ID }),
+    aws: new ConfiguredAwsAccess(awsSettings, {
+      crossAccountRoleName: env.CROSS_ACCOUNT_ROLE_NAME,
+      externalId: env.CROSS_ACCOUNT_EXTERNAL_ID,
+      instanceRoleAllowed: env.INTEGRATION_AWS_INSTANCE_ROLE_ALLOW === 'true',
+    }),
+    awsSettings,
     provisioners: PROVISIONERS,
     webhook: new SvixWebhookSender({
       apiKey: env.SVIX_API_KEY,
@@ -45,6 +52,7 @@ export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
       masterCheckMaxAttempts: env.MASTER_CHECK_MAX_ATTEMPTS,
       dbTls: env.DB_TLS,
       connectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_SECONDS,
+      discoveryRegions: env.DISCOVERY_REGIONS?.split(',').map((r) => r.trim()).filter(Boolean),
     },
   };
 }

@@ -16,6 +16,10 @@ export const WorkflowEnvSchema = z
     DBROLES_LOCAL_KEY: z.string().min(1).optional(),
     CROSS_ACCOUNT_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/).default(DEFAULT_CROSS_ACCOUNT_ROLE_NAME),
     CROSS_ACCOUNT_EXTERNAL_ID: z.string().min(2).max(1224).optional(),
+    /** Use the runtime's own role when no access keys were set through the API (the seed's variable). */
+    INTEGRATION_AWS_INSTANCE_ROLE_ALLOW: z.enum(['true', 'false']).default('false'),
+    /** Regions scanned by discovery when a request names none: comma-separated, or "all". @default the runtime's region */
+    DISCOVERY_REGIONS: z.string().optional(),
     LOCK_LEASE_SECONDS: z.coerce.number().int().min(60).default(7200),
     MASTER_CHECK_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(60),
     DB_TLS: z.enum(['verify', 'off']).default('verify'),

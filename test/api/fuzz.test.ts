@@ -16,7 +16,7 @@ beforeAll(async () => {
   dynamo = await startDynalite();
   const w = await workflowDepsFor(dynamo.endpoint);
   // The starter only records: fuzzed targets must never be contacted.
-  deps = { ...w, orgId: 'fuzz', starter: { start: async (id) => (started.push(id), `arn:local:${id}`) } };
+  deps = { ...w, awsSettings: undefined as never, defaultRegion: 'us-east-1', orgId: 'fuzz', starter: { start: async (id) => (started.push(id), `arn:local:${id}`) } };
 });
 afterAll(() => dynamo.stop());
 

@@ -18,6 +18,8 @@ const SEED_ACTIONS = [
   'ec2:CreateTags',
   'sts:AssumeRole',
   'rds:DescribeDBClusters',
+  // discovery with regions "all": the enabled regions of the account
+  'ec2:DescribeRegions',
 ];
 const STORE_ACTIONS = [
   'dynamodb:BatchGetItem',
@@ -94,7 +96,7 @@ describe('DbrolesStack', () => {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     }
-    const tasks = functions.filter((fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.DB_TLS !== undefined);
+    const tasks = functions.filter((fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.STATE_MACHINE_ARN === undefined);
     expect(tasks).toHaveLength(8);
     for (const fn of tasks) {
       expect(fn.Properties.Environment).toMatchObject({
@@ -152,6 +154,11 @@ describe('DbrolesStack', () => {
         'GET /api/dbroles/{id}',
         'GET /api/openapi.json',
         'POST /api/dbroles/jobs',
+        'GET /api/integrations/aws/organizations',
+        'POST /api/integrations/aws/rds/describe-db-instances',
+        'PUT /api/integrations/aws/iam/accesskeys',
+        'DELETE /api/integrations/aws/iam/accesskeys',
+        'GET /api/integrations/aws/iam/userinfo',
       ].sort(),
     );
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');

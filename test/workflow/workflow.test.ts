@@ -71,6 +71,7 @@ beforeAll(async () => {
     DBROLES_ORG_ID: 'org-test',
     DBROLES_GATEWAY_HOST: 'dbroles.example.com',
     DB_TLS: 'off',
+    INTEGRATION_AWS_INSTANCE_ROLE_ALLOW: 'true',
     MASTER_CHECK_MAX_ATTEMPTS: '40',
     SVIX_API_KEY: 'testsk_dbroles.capture',
     SVIX_SERVER_URL: svix.url,

@@ -18,9 +18,9 @@ export interface AwsClients {
 
 export interface AwsAccess {
   /** Who the base credentials are: account and ARN. */
-  callerIdentity(region: string): Promise<{ account: string; arn: string }>;
+  callerIdentity(region: string): Promise<{ account: string; arn: string; userId: string }>;
   /** An Organizations client with the base credentials (the management or delegated-admin account). */
-  organizations(): OrganizationsClient;
+  organizations(): Promise<OrganizationsClient>;
   /**
    * Clients for `accountId` in `region`: the base credentials for the caller's own account,
    * otherwise credentials from AssumeRole into `arn:<partition>:iam::<account>:role/<role name>`.
@@ -40,6 +40,7 @@ export interface AwsAccessOptions {
 interface Identity {
   readonly account: string;
   readonly arn: string;
+  readonly userId: string;
 }
 
 /** AWS access that assumes a role per member account and caches those credentials until shortly before they expire. */
@@ -58,14 +59,14 @@ export class DefaultAwsAccess implements AwsAccess {
     return this.baseIdentity(region);
   }
 
-  organizations(): OrganizationsClient {
+  async organizations(): Promise<OrganizationsClient> {
     return new OrganizationsClient({ region: 'us-east-1', credentials: this.options.credentials, maxAttempts: 1 });
   }
 
   private baseIdentity(region: string): Promise<Identity> {
     this.identity ??= withRetry(() => this.sts(region, this.options.credentials).send(new GetCallerIdentityCommand({}))).then((out) => {
       if (!out.Account || !out.Arn) throw new DbrolesError('STS GetCallerIdentity returned no account');
-      return { account: out.Account, arn: out.Arn };
+      return { account: out.Account, arn: out.Arn, userId: out.UserId ?? '' };
     });
     this.identity.catch(() => {
       this.identity = undefined;

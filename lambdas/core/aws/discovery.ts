@@ -21,7 +21,7 @@ const NO_ORGANIZATION = new Set(['AWSOrganizationsNotInUseException', 'AccessDen
 
 /** Every account of the Organization (all pages); without one, the caller's own account, marked `self`. */
 export async function listAccounts(aws: AwsAccess, region: string): Promise<AccountItem[]> {
-  const client = aws.organizations();
+  const client = await aws.organizations();
   const accounts: Account[] = [];
   try {
     let token: string | undefined;
@@ -49,8 +49,10 @@ export type InstanceRole = 'writer' | 'reader' | 'replica';
 
 export interface InstanceItem {
   account_id: string;
-  /** The account's name in the Organization. */
+  /** The DBInstanceIdentifier (the seed's `name`). */
   name: string;
+  /** Additive: the account's name in the Organization. */
+  account_name: string;
   region: string;
   availability_zone: string;
   vpc_id: string;
@@ -123,7 +125,8 @@ async function describeOne(aws: AwsAccess, accountId: string, region: string, op
       const engine = instance.Engine ?? '';
       return {
         account_id: accountId,
-        name: options.accountNames?.[accountId] ?? '',
+        name: instance.DBInstanceIdentifier ?? '',
+        account_name: options.accountNames?.[accountId] ?? '',
         region,
         availability_zone: instance.AvailabilityZone ?? '',
         vpc_id: instance.DBSubnetGroup?.VpcId ?? '',
@@ -158,7 +161,8 @@ export async function discoverInstances(aws: AwsAccess, options: DiscoveryOption
         } catch (error) {
           const item: InstanceItem = {
             account_id: accountId,
-            name: options.accountNames?.[accountId] ?? '',
+            name: '',
+            account_name: options.accountNames?.[accountId] ?? '',
             region,
             availability_zone: '',
             vpc_id: '',

@@ -1,4 +1,5 @@
 import type { AwsAccess } from '../aws/access.ts';
+import type { AwsSettingsStore } from '../store/aws-settings-store.ts';
 import type { EngineFamily, RoleProvisioner } from '../engines/types.ts';
 import type { Job } from '../job.ts';
 import type { ConnectionStore } from '../store/connection-store.ts';
@@ -17,6 +18,8 @@ export interface WorkflowConfig {
   /** TLS to databases: `verify` (RDS CA bundle) when deployed, `off` for local servers. */
   readonly dbTls: 'verify' | 'off';
   readonly connectTimeoutSeconds: number;
+  /** Regions discovery scans when a request names none (["all"] for every enabled region). @default the runtime's region */
+  readonly discoveryRegions?: string[];
 }
 
 /** Sends the finished job somewhere (Svix). Returns what happened; never throws for a delivery failure. */
@@ -31,6 +34,8 @@ export interface WorkflowDeps {
   readonly locks: LockStore;
   readonly connections: ConnectionStore;
   readonly aws: AwsAccess;
+  /** AWS access keys set through the API; optional where AWS access is fixed (tests). */
+  readonly awsSettings?: AwsSettingsStore;
   readonly provisioners: Readonly<Record<EngineFamily, RoleProvisioner>>;
   readonly webhook: WebhookSender;
   readonly clock: () => Date;

@@ -9,6 +9,8 @@ export const masterCredentialKey = (dbArn: string) => ({ pk: `CRED#${dbArn}`, sk
 export const offeredMasterKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'OFFERED_MASTER' });
 export const roleCredentialKey = (dbArn: string, user: string) => ({ pk: `CRED#${dbArn}`, sk: `ROLE#${user}` });
 export const lockKey = (resource: string) => ({ pk: `LOCK#${resource}`, sk: 'LOCK' });
+/** The AWS access keys set through the API (encrypted). */
+export const awsSettingsKey = () => ({ pk: 'CONFIG#aws', sk: 'CONFIG' });
 export const connectionKey = (name: string) => ({ pk: `CONN#${name}`, sk: 'CONN' });
 export const connectionListKey = (name: string) => ({ gsi1pk: 'CONNS', gsi1sk: name });
 

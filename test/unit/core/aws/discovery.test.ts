@@ -59,7 +59,8 @@ describe('discoverInstances', () => {
     const byId = Object.fromEntries(items.map((i) => [i.arn.split(':').pop(), i]));
     expect(byId.pg).toMatchObject({
       account_id: accountId(0),
-      name: 'team-0',
+      name: 'pg',
+      account_name: 'team-0',
       region: 'eu-west-1',
       availability_zone: 'eu-west-1a',
       vpc_id: `vpc-${accountId(0)}`,
