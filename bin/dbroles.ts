@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DbrolesStack } from '../lib/dbroles-stack.ts';
+import { MemberAccountStack } from '../lib/member-account-stack.ts';
 
 const app = new App();
 const context = (key: string): string | undefined => {
@@ -16,9 +17,15 @@ new DbrolesStack(app, context('stackName') ?? 'Dbroles', {
   crossAccountExternalId: context('crossAccountExternalId'),
   orgId: context('orgId'),
   gatewayHost: context('gatewayHost'),
+  reconcileSchedule: context('reconcileSchedule'),
+  autoProvisionTag: context('autoProvisionTag'),
+  organizationId: context('organizationId'),
+  instanceRoleAllowed: context('instanceRoleAllowed') === 'false' ? false : undefined,
+  discoveryRegions: context('discoveryRegions') ? list('discoveryRegions') : undefined,
   svixApiKeySecretArn: context('svixApiKeySecretArn'),
   svixServerUrl: context('svixServerUrl'),
   masterCheckIntervalSeconds: context('masterCheckIntervalSeconds') ? Number(context('masterCheckIntervalSeconds')) : undefined,
   vpc: vpcId ? { vpcId, subnetIds: list('subnetIds'), securityGroupIds: list('securityGroupIds') } : undefined,
 });
+new MemberAccountStack(app, context('memberStackName') ?? 'DbrolesMemberAccount');
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

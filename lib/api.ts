@@ -5,16 +5,13 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import { ApiEnvSchema } from '../lambdas/api/env.ts';
-import { WorkflowEnvSchema, type WorkflowEnvInput } from '../lambdas/workflow/env.ts';
+import type { WorkflowEnvInput } from '../lambdas/workflow/env.ts';
 import { ROUTES } from '../lambdas/api/router.ts';
-import { BUNDLING } from './task-function.ts';
+import { TaskFunction } from './task-function.ts';
 
 export interface ApiBackendProps {
   readonly table: dynamodb.ITable;
@@ -60,45 +57,19 @@ export class Api extends Construct {
    * Adds the handler and its routes. Separate from the constructor because the handler needs the
    * state machine, whose tasks need the API's host name first.
    */
-  addBackend(props: ApiBackendProps): { handler: NodejsFunction; adminPolicy: iam.ManagedPolicy; auditorPolicy: iam.ManagedPolicy } {
-    const workflowEnv = WorkflowEnvSchema.parse(props.workflowEnvironment);
+  addBackend(props: ApiBackendProps): { handler: TaskFunction; adminPolicy: iam.ManagedPolicy; auditorPolicy: iam.ManagedPolicy } {
     ApiEnvSchema.parse({ STATE_MACHINE_ARN: props.stateMachine.stateMachineArn });
-    const environment = {
-      ...Object.fromEntries(Object.entries(workflowEnv).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
-      STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
-    };
-    const handler = new NodejsFunction(this, 'Handler', {
-      entry: fileURLToPath(new URL('../lambdas/api/handler.ts', import.meta.url)),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
+    const handler = new TaskFunction(this, 'Handler', {
+      handlerFile: 'api/handler.ts',
+      environment: props.workflowEnvironment,
+      extraEnvironment: { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn },
       timeout: Duration.seconds(29),
-      tracing: lambda.Tracing.ACTIVE,
-      logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.THREE_MONTHS }),
-      environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: BUNDLING,
     });
-    props.table.grantReadWriteData(handler);
-    props.key.grantEncryptDecrypt(handler);
-    props.stateMachine.grantStartExecution(handler);
-    // Discovery: the Organization's accounts, and RDS in each member account through its role.
-    handler.addToRolePolicy(new iam.PolicyStatement({ sid: 'ListAccounts', actions: ['organizations:ListAccounts'], resources: ['*'] }));
-    handler.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'DescribeDatabases', actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'ec2:DescribeRegions'], resources: ['*'] }),
-    );
-    handler.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'AssumeMemberAccountRole',
-        actions: ['sts:AssumeRole'],
-        resources: [`arn:${Stack.of(this).partition}:iam::*:role/${props.workflowEnvironment.CROSS_ACCOUNT_ROLE_NAME ?? 'HoopOrganizationAccountAccessRole'}`],
-      }),
-    );
+    grantApiAccess(handler, props);
     const integration = new HttpLambdaIntegration('Integration', handler);
     for (const route of ROUTES) {
       this.httpApi.addRoutes({ path: route.path, methods: [route.method as apigw.HttpMethod], integration });
     }
-
     const stack = Stack.of(this);
     const invoke = (pattern: string) => `arn:${stack.partition}:execute-api:${stack.region}:${stack.account}:${this.httpApi.apiId}/*/${pattern}`;
     const adminPolicy = new iam.ManagedPolicy(this, 'AdminPolicy', {
@@ -120,4 +91,24 @@ export class Api extends Construct {
     new CfnOutput(this, 'AuditorPolicyArn', { value: auditorPolicy.managedPolicyArn, exportName: `${stack.stackName}-ApiAuditorPolicyArn` });
     return { handler, adminPolicy, auditorPolicy };
   }
+}
+
+/**
+ * What the API function and the triggers (which start jobs the same way) may do: the table and the
+ * key, start executions, and discovery (the Organization's accounts; RDS in each member account
+ * through its role; ec2:DescribeRegions for regions "all").
+ */
+export function grantApiAccess(fn: TaskFunction, props: ApiBackendProps): void {
+  props.table.grantReadWriteData(fn);
+  props.key.grantEncryptDecrypt(fn);
+  props.stateMachine.grantStartExecution(fn);
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ListAccounts', actions: ['organizations:ListAccounts'], resources: ['*'] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'DescribeDatabases', actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'ec2:DescribeRegions'], resources: ['*'] }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'AssumeMemberAccountRole',
+      actions: ['sts:AssumeRole'],
+      resources: [`arn:${Stack.of(fn).partition}:iam::*:role/${props.workflowEnvironment.CROSS_ACCOUNT_ROLE_NAME ?? 'HoopOrganizationAccountAccessRole'}`],
+    }),
+  );
 }

@@ -6,7 +6,9 @@ import { Construct } from 'constructs';
 import { DEFAULT_CROSS_ACCOUNT_ROLE_NAME } from '../lambdas/core/aws/access.ts';
 import type { WorkflowEnvInput } from '../lambdas/workflow/env.ts';
 import { Api } from './api.ts';
+import * as events from 'aws-cdk-lib/aws-events';
 import { Storage } from './storage.ts';
+import { Triggers } from './triggers.ts';
 import { TaskFunction } from './task-function.ts';
 import { TASKS, Workflow, type TaskName, type WorkflowFunctions } from './workflow.ts';
 
@@ -25,6 +27,12 @@ export interface DbrolesStackProps extends StackProps {
   readonly vpc?: { readonly vpcId: string; readonly subnetIds: string[]; readonly securityGroupIds: string[] };
   /** Value of the `hoop.dev/gateway` tag on security groups. @default the HTTP API's host name */
   readonly gatewayHost?: string;
+  /** When the reconcile of tagged databases runs (an EventBridge expression). @default rate(1 day) */
+  readonly reconcileSchedule?: string;
+  /** The tag that opts a database into auto-provisioning (value "true"). @default dbroles:auto-provision */
+  readonly autoProvisionTag?: string;
+  /** The Organization (o-...) whose accounts may forward RDS events to this account's bus. @default none */
+  readonly organizationId?: string;
   /** Use the Lambda role when no access keys were set through the API. @default true */
   readonly instanceRoleAllowed?: boolean;
   /** Regions discovery scans by default (or ["all"]). @default the stack's region */
@@ -78,7 +86,7 @@ export class DbrolesStack extends Stack {
       TASKS.map((name) => [
         name,
         new TaskFunction(this, `${name}Function`, {
-          handlerFile: HANDLER_FILES[name],
+          handlerFile: `workflow/${HANDLER_FILES[name]}`,
           environment,
           vpc,
           timeout: name === 'ProvisionRole' ? Duration.minutes(15) : Duration.minutes(2),
@@ -111,12 +119,31 @@ export class DbrolesStack extends Stack {
       masterCheckIntervalSeconds: props.masterCheckIntervalSeconds,
     });
 
-    const backend = this.api.addBackend({ table: this.storage.table, key: this.storage.key, stateMachine: this.workflow.stateMachine, workflowEnvironment: environment });
+    const backendProps = { table: this.storage.table, key: this.storage.key, stateMachine: this.workflow.stateMachine, workflowEnvironment: environment };
+    const backend = this.api.addBackend(backendProps);
+    const triggers = new Triggers(this, 'Triggers', {
+      ...backendProps,
+      schedule: props.reconcileSchedule ? events.Schedule.expression(props.reconcileSchedule) : undefined,
+      autoProvisionTag: props.autoProvisionTag,
+    });
+    if (props.organizationId) {
+      // Member accounts forward their RDS events here.
+      new events.CfnEventBusPolicy(this, 'OrganizationEvents', {
+        statementId: 'dbroles-organization-rds-events',
+        statement: {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: `arn:${this.partition}:events:${this.region}:${this.account}:event-bus/default`,
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
+        },
+      });
+    }
 
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint });
-    this.acknowledgeNagFindings([...Object.values(fns), backend.handler], roleName);
+    this.acknowledgeNagFindings([...Object.values(fns), backend.handler, triggers.reconcile, triggers.onRdsEvent], roleName);
   }
 
   /**

@@ -8,10 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { WorkflowEnvSchema, type WorkflowEnvInput } from '../lambdas/workflow/env.ts';
 
 export interface TaskFunctionProps {
-  /** The handler file, relative to lambdas/workflow (e.g. `prepare.ts`). */
+  /** The handler file, relative to lambdas/ (e.g. `workflow/prepare.ts`). */
   readonly handlerFile: string;
   /** The function's environment; checked against WorkflowEnvSchema at synth, so a missing variable fails `cdk synth`. */
   readonly environment: WorkflowEnvInput;
+  /** More variables, already checked by the caller's own schema. */
+  readonly extraEnvironment?: Record<string, string>;
   /** @default 5 minutes */
   readonly timeout?: Duration;
   /** @default 512 */
@@ -31,12 +33,12 @@ export const BUNDLING = {
   externalModules: ['pg-native', 'msnodesqlv8', 'cloudflare:sockets'],
 };
 
-/** A workflow task: Node 22, ESM bundle by esbuild, X-Ray, logs kept three months. */
+/** A dbroles function (task, API, trigger): Node 22, ESM bundle by esbuild, X-Ray, logs kept three months. */
 export class TaskFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: TaskFunctionProps) {
     const environment = WorkflowEnvSchema.parse(props.environment);
     super(scope, id, {
-      entry: fileURLToPath(new URL(`../lambdas/workflow/${props.handlerFile}`, import.meta.url)),
+      entry: fileURLToPath(new URL(`../lambdas/${props.handlerFile}`, import.meta.url)),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -49,6 +51,7 @@ export class TaskFunction extends NodejsFunction {
         // Lambda's Node 20+ runtimes load the RDS CA bundle only when asked: TLS to RDS is verified with it.
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         NODE_OPTIONS: '--enable-source-maps',
+        ...props.extraEnvironment,
       },
       vpc: props.vpc?.vpc,
       vpcSubnets: props.vpc?.subnets,

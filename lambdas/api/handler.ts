@@ -1,25 +1,20 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { buildWorkflowDeps } from '../workflow/deps.ts';
 import { WorkflowEnvSchema } from '../workflow/env.ts';
 import { logger } from '../workflow/logger.ts';
 import { ApiEnvSchema } from './env.ts';
 import { apiDepsFrom, routeRequest, type ApiDeps } from './router.ts';
+import { stepFunctionsStarter } from './sfn-starter.ts';
 
 let deps: ApiDeps | undefined;
 
-function apiDeps(): ApiDeps {
+/** The API's dependencies, built at cold start from the environment. */
+export function apiDeps(): ApiDeps {
   if (deps) return deps;
   const env = ApiEnvSchema.parse(process.env);
-  const sfn = new SFNClient({});
-  deps = apiDepsFrom(buildWorkflowDeps(WorkflowEnvSchema.parse(process.env)), env.AWS_REGION, {
-    async start(jobId) {
-      const out = await sfn.send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name: jobId, input: JSON.stringify({ job_id: jobId }) }));
-      return out.executionArn ?? '';
-    },
-  });
+  deps = apiDepsFrom(buildWorkflowDeps(WorkflowEnvSchema.parse(process.env)), env.AWS_REGION, stepFunctionsStarter(env.STATE_MACHINE_ARN));
   return deps;
 }
 

@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DbrolesStack } from '../../lib/dbroles-stack.ts';
 import { renderWorkflowAsl } from '../../lib/workflow.ts';
+import { MEMBER_ACCOUNT_ACTIONS, MemberAccountStack } from '../../lib/member-account-stack.ts';
 
 /** The seed's HoopAWSConnect actions, plus rds:DescribeDBClusters (Aurora writers are only known at the cluster). */
 const SEED_ACTIONS = [
@@ -60,12 +61,15 @@ type Asl = { StartAt: string; States: Record<string, AslState> };
 let app: App;
 let stack: DbrolesStack;
 let template: Template;
+let member: Template;
 
 beforeAll(() => {
   app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  stack = new DbrolesStack(app, 'DbrolesTest', { env: { account: '111111111111', region: 'us-east-1' } });
+  stack = new DbrolesStack(app, 'DbrolesTest', { env: { account: '111111111111', region: 'us-east-1' }, organizationId: 'o-abc123' });
+  const memberStack = new MemberAccountStack(app, 'MemberTest');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   template = Template.fromStack(stack);
+  member = Template.fromStack(memberStack);
 });
 
 /** The deployed definition: the DefinitionString's Fn::Join with every token replaced by a placeholder. */
@@ -89,9 +93,9 @@ describe('DbrolesStack', () => {
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ EnableKeyRotation: true }) });
   });
 
-  it('runs every Lambda (8 tasks and the API) on Node 22 with X-Ray, the table and the KMS key in its environment', () => {
+  it('runs every Lambda (8 tasks, the API, 2 triggers) on Node 22 with X-Ray, the table and the KMS key in its environment', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: Record<string, unknown> }>;
-    expect(functions).toHaveLength(9);
+    expect(functions).toHaveLength(11);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
@@ -170,6 +174,40 @@ describe('DbrolesStack', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Export?: { Name: string } }>;
     const exported = Object.values(outputs).map((o) => o.Export?.Name).filter(Boolean);
     expect(exported).toEqual(expect.arrayContaining(['DbrolesTest-ApiAdminPolicyArn', 'DbrolesTest-ApiAuditorPolicyArn']));
+  });
+
+  it('reconciles tagged databases daily and reacts to RDS creation events from the Organization', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)', State: 'ENABLED' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.rds'], 'detail-type': ['RDS DB Instance Event', 'RDS DB Cluster Event'], detail: { EventCategories: ['creation', 'restoration'] } },
+    });
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: Match.objectLike({ Action: 'events:PutEvents', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } } }),
+    });
+    const triggers = (Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: { Environment: { Variables: Record<string, unknown> } } }>).filter(
+      (fn) => fn.Properties.Environment.Variables.AUTO_PROVISION_TAG === 'dbroles:auto-provision',
+    );
+    expect(triggers).toHaveLength(2);
+  });
+
+  it('has a member-account stack: the assumed role with an ExternalId, the seed actions, event forwarding, no bootstrap', () => {
+    expect(Object.keys(member.toJSON().Parameters ?? {}).sort()).toEqual(['ExternalId', 'MainAccountId', 'RoleName']);
+    member.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: { Ref: 'RoleName' },
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } },
+            Principal: { AWS: { 'Fn::Join': Match.anyValue() } },
+          }),
+        ],
+      },
+    });
+    member.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: [Match.objectLike({ Action: MEMBER_ACCOUNT_ACTIONS, Resource: '*' })] } });
+    member.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ source: ['aws.rds'] }), Targets: [Match.objectLike({ Arn: Match.anyValue() })] });
+    expect(JSON.stringify(member.toJSON())).not.toMatch(/BootstrapVersion|cdk-hnb659fds/);
+    expect(member.toJSON().Parameters.ExternalId.NoEcho).toBe(true);
   });
 
   it('passes cdk-nag AwsSolutions, every remaining finding acknowledged with a reason in code', () => {

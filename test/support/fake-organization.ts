@@ -52,28 +52,28 @@ export function fakeOrganization(options: FakeOrganizationOptions) {
     const creds = await client.config.credentials().catch(() => ({ accessKeyId: 'base' }));
     return creds.accessKeyId.startsWith('ASIA') ? creds.accessKeyId.slice(4) : MANAGEMENT_ACCOUNT;
   };
-  rds.on(DescribeDBInstancesCommand).callsFake(async (_input: unknown, getClient: () => unknown) => {
+  rds.on(DescribeDBInstancesCommand).callsFake(async (input: { DBInstanceIdentifier?: string }, getClient: () => unknown) => {
     calls.describeInstances += 1;
+    // Read the sending client before awaiting: the mock keeps only the latest caller.
+    const client = getClient() as { config: { region: () => Promise<string>; credentials: () => Promise<{ accessKeyId: string }> } };
     await sleep();
     if (throttles > 0) {
       throttles -= 1;
       throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     }
-    const client = getClient() as { config: { region: () => Promise<string>; credentials: () => Promise<{ accessKeyId: string }> } };
     const region = await client.config.region();
     const account = await accountOf(client);
     const arn = (id: string) => `arn:aws:rds:${region}:${account}:db:${id}`;
     const base = { DBInstanceStatus: 'available', AvailabilityZone: `${region}a`, DBSubnetGroup: { VpcId: `vpc-${account}` } };
-    return {
-      DBInstances: [
+    const instances = [
         { ...base, DBInstanceIdentifier: 'pg', DBInstanceArn: arn('pg'), Engine: 'postgres', TagList: [{ Key: 'dbroles:auto-provision', Value: 'true' }] },
         { ...base, DBInstanceIdentifier: 'aurora-w', DBInstanceArn: arn('aurora-w'), Engine: 'aurora-mysql', DBClusterIdentifier: 'aurora', TagList: [{ Key: 'dbroles:auto-provision', Value: 'true' }] },
         { ...base, DBInstanceIdentifier: 'aurora-r', DBInstanceArn: arn('aurora-r'), Engine: 'aurora-mysql', DBClusterIdentifier: 'aurora', TagList: [{ Key: 'dbroles:auto-provision', Value: 'true' }] },
         { ...base, DBInstanceIdentifier: 'pg-replica', DBInstanceArn: arn('pg-replica'), Engine: 'postgres', ReadReplicaSourceDBInstanceIdentifier: 'pg', TagList: [{ Key: 'dbroles:auto-provision', Value: 'true' }] },
         { ...base, DBInstanceIdentifier: 'ora', DBInstanceArn: arn('ora'), Engine: 'oracle-ee', TagList: [{ Key: 'dbroles:auto-provision', Value: 'true' }] },
         { ...base, DBInstanceIdentifier: 'untagged', DBInstanceArn: arn('untagged'), Engine: 'mysql', TagList: [] },
-      ],
-    };
+    ];
+    return { DBInstances: input.DBInstanceIdentifier ? instances.filter((i) => i.DBInstanceIdentifier === input.DBInstanceIdentifier) : instances };
   });
   rds.on(DescribeDBClustersCommand).callsFake(async () => {
     await sleep();

@@ -41,6 +41,7 @@ describe('discoverInstances', () => {
     const items = await discoverInstances(access(), { accountIds: org.accountIds, regions: REGIONS });
     const parallel = performance.now() - t1;
     expect(items).toHaveLength(30 * 3 * 6);
+    expect(new Set(items.map((i) => i.arn)).size, 'every account and region answered for itself').toBe(30 * 3 * 6);
     expect(chain).toBeGreaterThanOrEqual(4 * latencyMs);
     expect(parallel).toBeLessThanOrEqual(1.5 * chain);
     expect(org.calls.assumeRole, 'one AssumeRole per account, shared by its regions').toBe(1 + 30);

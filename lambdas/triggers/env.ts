@@ -1,0 +1,6 @@
+import { z } from 'zod';
+
+/** Extra environment of the trigger functions (they also get the API's and the workflow's). */
+export const TriggerEnvSchema = z.object({
+  AUTO_PROVISION_TAG: z.string().min(1).default('dbroles:auto-provision'),
+});

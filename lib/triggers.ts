@@ -1,0 +1,56 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { TriggerEnvSchema } from '../lambdas/triggers/env.ts';
+import { grantApiAccess, type ApiBackendProps } from './api.ts';
+import { TaskFunction } from './task-function.ts';
+
+/** The RDS events that start a job: an instance or a cluster was created or restored. */
+export const RDS_CREATION_PATTERN: events.EventPattern = {
+  source: ['aws.rds'],
+  detailType: ['RDS DB Instance Event', 'RDS DB Cluster Event'],
+  detail: { EventCategories: ['creation', 'restoration'] },
+};
+
+export interface TriggersProps extends ApiBackendProps {
+  /** When the reconcile runs. @default once a day */
+  readonly schedule?: events.Schedule;
+  /** The opt-in tag (value "true"). @default dbroles:auto-provision */
+  readonly autoProvisionTag?: string;
+}
+
+/**
+ * Re-provisioning without clicks, through the same path as the API (job record, execution, webhook):
+ * a schedule that reconciles every tagged database, and a rule on RDS creation/restoration events
+ * (from this account's bus, where member accounts forward theirs).
+ */
+export class Triggers extends Construct {
+  readonly reconcile: TaskFunction;
+  readonly onRdsEvent: TaskFunction;
+
+  constructor(scope: Construct, id: string, props: TriggersProps) {
+    super(scope, id);
+    const extraEnvironment = {
+      STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+      AUTO_PROVISION_TAG: TriggerEnvSchema.parse({ AUTO_PROVISION_TAG: props.autoProvisionTag }).AUTO_PROVISION_TAG,
+    };
+    const make = (name: string, file: string) => {
+      const fn = new TaskFunction(this, name, { handlerFile: file, environment: props.workflowEnvironment, extraEnvironment, timeout: Duration.minutes(10) });
+      grantApiAccess(fn, props);
+      return fn;
+    };
+    this.reconcile = make('Reconcile', 'triggers/reconcile.ts');
+    this.onRdsEvent = make('OnRdsEvent', 'triggers/on-rds-event.ts');
+    new events.Rule(this, 'Schedule', {
+      description: 'dbroles: provision every database tagged for auto-provisioning',
+      schedule: props.schedule ?? events.Schedule.rate(Duration.days(1)),
+      targets: [new targets.LambdaFunction(this.reconcile, { retryAttempts: 2 })],
+    });
+    new events.Rule(this, 'RdsCreated', {
+      description: 'dbroles: provision a tagged RDS instance or cluster once it is created or restored',
+      eventPattern: RDS_CREATION_PATTERN,
+      targets: [new targets.LambdaFunction(this.onRdsEvent, { retryAttempts: 2 })],
+    });
+  }
+}
