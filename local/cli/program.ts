@@ -13,13 +13,16 @@ export async function runCli(argv: ReadonlyArray<string>, io: CliIo = processIo)
   };
   const program = new Command('dbroles')
     .description('Provision hoop_ro, hoop_rw and hoop_ddl database users (PostgreSQL, MySQL/MariaDB, SQL Server), directly or as jobs.')
-    .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .addCommand(provisionCommand(io, setExitCode).exitOverride())
-    .addCommand(serveCommand(io).exitOverride())
-    .addCommand(jobsCommand(io, setExitCode).exitOverride());
-  for (const sub of program.commands.find((c) => c.name() === 'jobs')?.commands ?? []) sub.exitOverride();
+    .addCommand(provisionCommand(io, setExitCode))
+    .addCommand(serveCommand(io))
+    .addCommand(jobsCommand(io, setExitCode));
+  // Subcommands do not inherit these: every one throws instead of exiting, and writes through io.
+  const configure = (command: Command) => {
+    command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    command.commands.forEach(configure);
+  };
+  configure(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

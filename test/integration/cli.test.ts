@@ -97,20 +97,36 @@ describe('dbroles provision', () => {
     expect(response.result[0].db_credentials.password, 'the changed password is not lost').toMatch(/^[a-zA-Z0-9*_]{25}$/);
   });
 
+  it('exits 2 from the real executable on a usage error, with one line and no stack trace', async () => {
+    const run = await dbroles(['provision', '--engine', 'oracle', '--host', 'h', '--user', 'u'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/argument 'oracle' is invalid/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stdout).toBe('');
+  });
+
   it.each([
     [[...base.filter((a) => a !== '--engine' && a !== 'postgres')], /required option '--engine <engine>' not specified/],
-    [['provision', '--engine', 'oracle', '--host', 'h', '--user', 'u'], /argument 'oracle' is invalid/],
     [[...base, '--roles', 'ro,admin'], /^dbroles: --roles: /m],
     [[...base, '--port', '99999'], /^dbroles: --port: /m],
     [[...base, '--prefix', '1bad'], /^dbroles: --prefix: must start with a letter/m],
     [[...base, '--password-env', 'NOT_SET_ANYWHERE'], /^dbroles: environment variable NOT_SET_ANYWHERE is empty/m],
     [[...base, '--output', '/nonexistent-dir/creds.json'], /^dbroles: --output: cannot write to \/nonexistent-dir/m],
-  ])('exits 2 on a usage error with a one-line message: %#', async (args, message) => {
-    const run = await dbroles(args, env);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr).not.toMatch(/\n\s+at /);
-    expect(run.stdout).toBe('');
+  ])('returns 2 on a usage error with a one-line message: %#', async (args, message) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const previous = process.env.DBROLES_MASTER_PASSWORD;
+    process.env.DBROLES_MASTER_PASSWORD = adminPassword;
+    try {
+      const code = await runCli(args, { stdout: (t) => out.push(t), stderr: (t) => err.push(t), stderrIsTTY: false });
+      expect(code).toBe(2);
+    } finally {
+      if (previous === undefined) delete process.env.DBROLES_MASTER_PASSWORD;
+      else process.env.DBROLES_MASTER_PASSWORD = previous;
+    }
+    expect(err.join('')).toMatch(message);
+    expect(err.join('')).not.toMatch(/\n\s+at /);
+    expect(out.join('')).toBe('');
   });
 
   it('prints help and exits 0', async () => {
