@@ -1,4 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
@@ -41,6 +43,22 @@ export class Triggers extends Construct {
       return fn;
     };
     this.reconcile = make('Reconcile', 'triggers/reconcile.ts');
+    // The sweep reads the status of executions of this one state machine.
+    const stack = Stack.of(this);
+    const machine = props.stateMachine as sfn.StateMachine;
+    this.reconcile.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeExecutions',
+        actions: ['states:DescribeExecution'],
+        resources: [`arn:${stack.partition}:states:${stack.region}:${stack.account}:execution:${machine.stateMachineName}:*`],
+      }),
+    );
+    const shown = (value: string, token: string) => (Token.isUnresolved(value) ? `<${token}>` : value);
+    const machineId = stack.getLogicalId(machine.node.defaultChild as CfnElement);
+    Validations.of(this.reconcile).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${shown(stack.region, 'AWS::Region')}:${shown(stack.account, 'AWS::AccountId')}:execution:<${machineId}.Name>:*]`,
+      reason: 'Any execution of the one dbroles state machine: the sweep reads their status.',
+    });
     this.onRdsEvent = make('OnRdsEvent', 'triggers/on-rds-event.ts');
     new events.Rule(this, 'Schedule', {
       description: 'dbroles: provision every database tagged for auto-provisioning',

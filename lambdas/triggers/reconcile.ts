@@ -1,14 +1,25 @@
 import middy from '@middy/core';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { sweepAbandonedJobs } from '../core/sweep.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { reconcileTaggedDatabases } from '../core/reconcile.ts';
 import { apiDeps } from '../api/handler.ts';
 import { logger } from '../workflow/logger.ts';
 import { TriggerEnvSchema } from './env.ts';
 
-/** EventBridge schedule: a job for every tagged, supported writer in every account and region. */
+/**
+ * EventBridge schedule: first marks failed the jobs whose execution ended without recording them,
+ * then starts a job for every tagged, supported writer in every account and region.
+ */
 export const handler = middy(async () => {
   const deps = apiDeps();
+  const sfn = new SFNClient({});
+  const swept = await sweepAbandonedJobs({
+    jobs: deps.jobs,
+    clock: deps.clock,
+    executionStatus: async (executionArn) => (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status ?? 'UNKNOWN',
+  });
   const outcome = await reconcileTaggedDatabases(deps, { tagKey: TriggerEnvSchema.parse(process.env).AUTO_PROVISION_TAG, regions: deps.discoveryRegions });
-  logger.info('reconcile', { started: outcome.started.length, failed: outcome.failed, unreadable: outcome.unreadable });
+  logger.info('reconcile', { started: outcome.started.length, failed: outcome.failed, unreadable: outcome.unreadable, swept });
   return outcome;
 }).use(injectLambdaContext(logger));

@@ -40,6 +40,7 @@ const KMS_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:Gener
 /** What Step Functions needs: invoke the tasks, deliver its logs, send traces (the tasks send traces too). */
 const STEP_FUNCTIONS_ACTIONS = [
   'states:StartExecution',
+  'states:DescribeExecution',
   'lambda:InvokeFunction',
   'logs:CreateLogDelivery',
   'logs:DeleteLogDelivery',
