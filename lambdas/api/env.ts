@@ -9,4 +9,3 @@ export const ApiEnvSchema = z.object({
   /** The deployment's region (Lambda sets it). */
   AWS_REGION: z.string().min(1).default('us-east-1'),
 });
-export type ApiEnvInput = z.input<typeof ApiEnvSchema>;
