@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { RoleTier } from '../lambdas/core/engines/types.ts';
-import { directResourceKey } from '../lambdas/core/target.ts';
+import type { ConnectionCredentials } from '../lambdas/api/connections.ts';
 import { DbrolesClient } from './cli/client.ts';
 import { processIo } from './cli/io.ts';
 import { followJob } from './cli/jobs.ts';
@@ -92,12 +92,10 @@ async function main(): Promise<number> {
     console.log(`4/5 the job, as GET /api/dbroles/jobs/${job_id} returns it (no password in it):`);
     console.log(JSON.stringify(job, null, 2));
 
-    console.log('5/5 proof: logging in as each user (in every database)');
-    const key = directResourceKey('postgres', host, server.port);
+    console.log('5/5 proof: each user\'s credentials read back with GET /api/connections/demo-<tier>/credentials, then a login in every database');
     let surprises = 0;
     for (const tier of ['ro', 'rw', 'ddl'] as const) {
-      const user = `hoop_${tier}`;
-      const password = (await runtime.deps.credentials.getRole(key, user))?.password;
+      const { user, password } = await client.request<ConnectionCredentials>('GET', `/api/connections/demo-${tier}/credentials`);
       for (const check of PROOF[tier]) {
         for (const database of DATABASES) {
           const error = await exec({ host, port: server.port, user, password, database }, check.sql);

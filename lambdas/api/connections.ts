@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { NotFoundError } from '../core/errors.ts';
+import type { SecretStores } from '../core/secrets/secret-stores.ts';
+import type { SecretsProvider } from '../core/secrets/types.ts';
 import type { ConnectionStore } from '../core/store/connection-store.ts';
 import { json, type HttpResponse } from './http-errors.ts';
 import type { ApiRequest } from './request.ts';
@@ -11,4 +14,51 @@ export async function listConnections(_request: ApiRequest, connections: Connect
 export async function getConnection(request: ApiRequest, connections: ConnectionStore): Promise<HttpResponse> {
   const name = z.string().min(1).max(200).parse(request.pathParameters.name);
   return json(200, await connections.get(name));
+}
+
+export const CREDENTIALS_ROUTE = '/api/connections/{name}/credentials';
+
+/** What the credentials route returns: the one response that holds a password. */
+export interface ConnectionCredentials {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  provider: SecretsProvider;
+  secret_id: string;
+}
+
+/**
+ * GET /api/connections/{name}/credentials: the connection's current credentials, read from
+ * whichever store holds them. Every read is logged (caller, time, connection, store), never the
+ * password. Deployed, the route has its own IAM policy.
+ */
+export async function getConnectionCredentials(
+  request: ApiRequest,
+  deps: { connections: ConnectionStore; secretStores: SecretStores; auditLog?: (event: Record<string, unknown>) => void; clock: () => Date },
+): Promise<HttpResponse> {
+  const name = z.string().min(1).max(200).parse(request.pathParameters.name);
+  const connection = await deps.connections.get(name);
+  const pass = connection.env.PASS;
+  if (!pass || !('secret_ref' in pass)) throw new NotFoundError(`connection "${name}" holds no reference to stored credentials`);
+  const { provider, secret_id } = pass.secret_ref;
+  const literal = (key: string) => {
+    const entry = connection.env[key];
+    return entry && 'value' in entry ? entry.value : undefined;
+  };
+  const secret = await deps.secretStores.reader(provider).read(secret_id);
+  deps.auditLog?.({ event: 'credentials.read', caller: request.caller, at: deps.clock().toISOString(), connection: name, provider, secret_id, user: secret.user });
+  const body: ConnectionCredentials = {
+    name,
+    host: secret.host || (literal('HOST') ?? ''),
+    port: secret.port || Number(literal('PORT') ?? 0),
+    user: secret.user || (literal('USER') ?? ''),
+    password: secret.password,
+    database: secret.database || (literal('DB') ?? ''),
+    provider,
+    secret_id,
+  };
+  return json(200, body);
 }

@@ -14,7 +14,9 @@ let deps: ApiDeps | undefined;
 export function apiDeps(): ApiDeps {
   if (deps) return deps;
   const env = ApiEnvSchema.parse(process.env);
-  deps = apiDepsFrom(buildWorkflowDeps(WorkflowEnvSchema.parse(process.env)), env.AWS_REGION, stepFunctionsStarter(env.STATE_MACHINE_ARN));
+  deps = apiDepsFrom(buildWorkflowDeps(WorkflowEnvSchema.parse(process.env)), env.AWS_REGION, stepFunctionsStarter(env.STATE_MACHINE_ARN), (event) =>
+    logger.info('credentials read', event),
+  );
   return deps;
 }
 

@@ -53,7 +53,7 @@ export async function describeDbInstances(request: ApiRequest, deps: Integration
     regions,
     accountNames: Object.fromEntries(accounts.map((a) => [a.account_id, a.name])),
     connectionsFor: (arn) => byArn.get(arn) ?? [],
-    isProvisioned: async (key) => Boolean((await deps.credentials.getMaster(key))?.current),
+    isProvisioned: (key) => deps.credentials.hasMaster(key),
   });
   return json(200, { items });
 }

@@ -1,10 +1,21 @@
 import { z } from 'zod';
 import { JobRequestInputSchema, JobSchema } from '../core/job.ts';
+import { SECRETS_PROVIDERS } from '../core/secrets/types.ts';
 import { ConnectionSchema } from '../core/store/connection-store.ts';
 
 const ErrorSchema = z.object({ message: z.string() });
 const JobListSchema = z.object({ items: z.array(JobSchema), next_token: z.string().nullable() });
 const ConnectionListSchema = z.object({ items: z.array(ConnectionSchema) });
+const ConnectionCredentialsSchema = z.object({
+  name: z.string(),
+  host: z.string(),
+  port: z.number(),
+  user: z.string(),
+  password: z.string(),
+  database: z.string(),
+  provider: z.enum(SECRETS_PROVIDERS),
+  secret_id: z.string(),
+});
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const body = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
@@ -42,6 +53,13 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/connections/{name}': {
         get: { summary: 'One resource role', parameters: [idParam('name')], responses: { '200': { description: 'the connection', ...body('Connection') }, '404': { description: 'no such connection', ...body('Error') } } },
       },
+      '/api/connections/{name}/credentials': {
+        get: {
+          summary: "One resource role's current credentials, read from the store that holds them (logged; its own IAM policy)",
+          parameters: [idParam('name')],
+          responses: { '200': { description: 'the credentials, password included', ...body('ConnectionCredentials') }, '404': { description: 'no such connection or credentials', ...body('Error') } },
+        },
+      },
       '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
     },
     components: {
@@ -51,6 +69,7 @@ export function openApiDocument(): Record<string, unknown> {
         JobList: schema(JobListSchema),
         Connection: schema(ConnectionSchema),
         ConnectionList: schema(ConnectionListSchema),
+        ConnectionCredentials: schema(ConnectionCredentialsSchema),
         Error: schema(ErrorSchema),
       },
     },

@@ -9,6 +9,8 @@ export interface ApiRequest {
   readonly path: string;
   readonly query: Record<string, string | undefined>;
   readonly pathParameters: Record<string, string | undefined>;
+  /** Who called: the IAM principal API Gateway authorized, else the local token holder and address. */
+  readonly caller: string;
   jsonBody(): unknown;
 }
 
@@ -18,6 +20,9 @@ export function apiRequest(event: APIGatewayProxyEventV2): ApiRequest {
     path: event.rawPath,
     query: event.queryStringParameters ?? {},
     pathParameters: event.pathParameters ?? {},
+    caller:
+      (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer?.iam?.userArn ??
+      `bearer-token@${event.requestContext.http.sourceIp || 'unknown'}`,
     jsonBody() {
       const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
       if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw Object.assign(new Error('body too large'), { statusCode: 413 });

@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { JobServiceDeps, JobStarter } from '../core/job-service.ts';
 import type { WorkflowDeps } from '../core/steps/deps.ts';
+import type { SecretStores } from '../core/secrets/secret-stores.ts';
 import type { ConnectionStore } from '../core/store/connection-store.ts';
-import { getConnection, listConnections } from './connections.ts';
+import { CREDENTIALS_ROUTE, getConnection, getConnectionCredentials, listConnections } from './connections.ts';
 import { json, toHttpResponse, type HttpResponse } from './http-errors.ts';
 import { deleteAccessKeys, describeDbInstances, getOrganizations, getUserInfo, putAccessKeys, type IntegrationDeps } from './integrations.ts';
 import { getJob, listJobs, postJob } from './jobs.ts';
@@ -11,14 +12,18 @@ import { apiRequest, type ApiRequest } from './request.ts';
 
 export interface ApiDeps extends JobServiceDeps, IntegrationDeps {
   readonly connections: ConnectionStore;
+  readonly secretStores: SecretStores;
+  /** Where each read of credentials is logged (a structured line, never the password). */
+  readonly auditLog?: (event: Record<string, unknown>) => void;
 }
 
 /** The API's dependencies, from the workflow's (one set of stores and AWS access) plus how jobs start. */
-export function apiDepsFrom(w: WorkflowDeps, defaultRegion: string, starter: JobStarter): ApiDeps {
+export function apiDepsFrom(w: WorkflowDeps, defaultRegion: string, starter: JobStarter, auditLog?: ApiDeps['auditLog']): ApiDeps {
   if (!w.awsSettings) throw new Error('the API needs the AWS settings store');
   return {
     jobs: w.jobs,
     credentials: w.credentials,
+    secretStores: w.secretStores,
     connections: w.connections,
     aws: w.aws,
     awsSettings: w.awsSettings,
@@ -27,6 +32,7 @@ export function apiDepsFrom(w: WorkflowDeps, defaultRegion: string, starter: Job
     clock: w.clock,
     orgId: w.config.orgId,
     starter,
+    auditLog,
   };
 }
 
@@ -40,6 +46,7 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/api/dbroles/{id}', run: getJob },
   { method: 'GET', path: '/api/connections', run: (r, d) => listConnections(r, d.connections) },
   { method: 'GET', path: '/api/connections/{name}', run: (r, d) => getConnection(r, d.connections) },
+  { method: 'GET', path: CREDENTIALS_ROUTE, run: getConnectionCredentials },
   { method: 'GET', path: '/api/openapi.json', run: async () => json(200, openApiDocument()) },
   { method: 'GET', path: '/api/integrations/aws/organizations', run: getOrganizations },
   { method: 'POST', path: '/api/integrations/aws/rds/describe-db-instances', run: describeDbInstances },

@@ -21,5 +21,8 @@ export class LockHeldError extends DbrolesError {}
  */
 export class ConflictError extends DbrolesError {}
 
+/** A secret store (Vault, Secrets Manager, dbroles' own table) refused a read or a write. */
+export class SecretStoreError extends DbrolesError {}
+
 /** Names of errors the state machine must not retry: they are decisions, not accidents. */
 export const NON_RETRYABLE_ERRORS = ['DbrolesError', 'UsageError', 'NotFoundError', 'LockHeldError'] as const;

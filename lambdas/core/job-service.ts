@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { DbrolesError } from './errors.ts';
 import { jobDbArn, JobRequestSchema, newJob, type JobRequestInputSchema } from './job.ts';
 import { errorMessage } from './redact.ts';
+import type { SecretStores } from './secrets/secret-stores.ts';
 import type { CredentialStore } from './store/credential-store.ts';
 import type { JobStore } from './store/job-store.ts';
 
@@ -14,6 +15,8 @@ export interface JobStarter {
 export interface JobServiceDeps {
   readonly jobs: JobStore;
   readonly credentials: CredentialStore;
+  /** Checks, before a job starts, that the store it asks for is configured. */
+  readonly secretStores: Pick<SecretStores, 'check'>;
   readonly starter: JobStarter;
   readonly clock: () => Date;
   readonly orgId: string;
@@ -34,6 +37,7 @@ export async function createJob(input: z.output<typeof JobRequestInputSchema>, d
     ({ master_password: masterPassword, ...storedTarget } = target);
   }
   const request = JobRequestSchema.parse({ ...rest, target: storedTarget });
+  deps.secretStores.check(request);
   if (masterPassword) await deps.credentials.putOfferedMaster(id, masterPassword);
   await deps.jobs.create({ job: newJob({ id, orgId: deps.orgId, dbArn: jobDbArn(request), now: deps.clock() }), request });
   try {

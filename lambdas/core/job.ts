@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ENGINE_FAMILIES, ROLE_TIERS, type EngineName } from './engines/types.ts';
+import { SECRETS_PROVIDERS } from './secrets/types.ts';
 
 export const JOB_STEPS = ['create-connections', 'send-webhook'] as const;
 export const JobStepSchema = z.enum(JOB_STEPS);
@@ -41,13 +42,35 @@ const jobRequestFields = {
   agent_id: z.string().min(1).max(128).optional(),
   connection_prefix_name: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'must be 1 to 60 letters, digits, _ or -'),
   job_steps: z.array(JobStepSchema).max(2).default([]),
-  vault_provider: z.object({ secret_id: z.string().min(1) }).optional(),
+  /** The seed's Vault KV v2 store. `secret_id` is split on `:` by connection references, so it holds none. */
+  vault_provider: z
+    .object({ secret_id: z.string().min(1).max(512).regex(/^[^:\s]+$/, 'must not contain ":" or spaces: connection references split on ":"') })
+    .strict()
+    .optional(),
+  /** AWS Secrets Manager: secrets named `<name_prefix><connection_prefix_name>-<tier>`. */
+  aws_secrets_manager: z
+    .object({
+      name_prefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,256}$/, 'must be 1 to 256 of letters, digits and /_+=.@-').optional(),
+      kms_key_id: z.string().min(1).max(2048).optional(),
+    })
+    .strict()
+    .optional(),
+  /** Set new passwords for all three users even when the stored ones still log in. */
+  rotate_passwords: z.boolean().default(false),
   aws: AwsTargetSchema.optional(),
 };
 
-const exactlyOneTarget = (request: { aws?: unknown; target?: unknown }, ctx: z.RefinementCtx) => {
+type RequestShape = { aws?: unknown; target?: { host: string }; vault_provider?: unknown; aws_secrets_manager?: unknown };
+
+const exactlyOneTarget = (request: RequestShape, ctx: z.RefinementCtx) => {
   if ((request.aws === undefined) === (request.target === undefined)) {
     ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of "aws" (an RDS instance) or "target" (a database given directly)' });
+  }
+  if (request.vault_provider !== undefined && request.aws_secrets_manager !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['aws_secrets_manager'], message: 'give at most one of "vault_provider" or "aws_secrets_manager"' });
+  }
+  if (request.vault_provider !== undefined && request.target?.host.includes(':')) {
+    ctx.addIssue({ code: 'custom', path: ['vault_provider'], message: 'cannot be used with an IPv6 host: the Vault path holds the host and references split on ":"; give a host name' });
   }
 };
 
@@ -71,7 +94,7 @@ export const PHASES = ['running', 'completed', 'failed'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const CredentialsInfoSchema = z.object({
-  secrets_manager_provider: z.enum(['database', 'vault', 'aws-secrets-manager']),
+  secrets_manager_provider: z.enum(SECRETS_PROVIDERS),
   secret_id: z.string(),
   secret_keys: z.array(z.string()),
 });
@@ -85,6 +108,8 @@ export const RoleResultSchema = z.object({
   // CDK drops a null literal from Pass parameters, so a missing value means null.
   credentials_info: CredentialsInfoSchema.nullable().default(null),
   completed_at: z.string(),
+  /** Additive: true when the role failed because its credentials could not be written to the job's store. */
+  secret_store_failed: z.boolean().optional(),
   /** Additive: the outcome per database. */
   databases: z.array(z.object({ database: z.string(), status: z.enum(['completed', 'failed']), message: z.string() })).default([]),
 });
@@ -131,6 +156,8 @@ export type JobRecord = z.infer<typeof JobRecordSchema>;
 
 export const ALL_ROLES_PROVISIONED = 'All user roles have been successfully provisioned';
 export const SOME_ROLES_FAILED = 'One or more user roles failed to be provisioned';
+/** The seed's message when Vault refused the credentials. */
+export const VAULT_SAVE_FAILED = 'One or more user roles could not be saved to the Vault key-value store';
 
 /** A new job in phase `running`. */
 export function newJob(input: { id: string; orgId: string; dbArn: string; now: Date }): Job {

@@ -29,6 +29,8 @@ export interface ProvisionRolesRequest {
   readonly databases?: ReadonlyArray<string>;
   /** Databases provisioned at once, per role. @default 4 */
   readonly concurrency?: number;
+  /** Existing users keep their password; the given one is used only to create a missing user. @default false */
+  readonly keepExistingPasswords?: boolean;
 }
 
 export type ProgressEvent =
@@ -57,8 +59,9 @@ export interface RoleOutcome {
   readonly status: 'completed' | 'failed';
   readonly message: string;
   /**
-   * The user's new password: present whenever it was set on the server, even when some database
-   * failed afterwards, so a changed password is never lost. A secret.
+   * The user's password: present whenever the user got past creation or password change (when
+   * `keepExistingPasswords`, possibly the unchanged one), even when some database failed
+   * afterwards, so a changed password is never lost. A secret.
    */
   readonly password?: string;
   readonly created?: boolean;
@@ -119,7 +122,7 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
     firstDatabase = wanted.find((d) => available.includes(d)) ?? '';
     const roles = await Promise.all(
       request.tiers.map(async (tier, index): Promise<RoleOutcome> => {
-        const user: RoleUser = { tier, name: peers[tier], password: passwords[index] ?? '', peers };
+        const user: RoleUser = { tier, name: peers[tier], password: passwords[index] ?? '', keepPassword: request.keepExistingPasswords, peers };
         let created: boolean;
         try {
           ({ created } = await session.ensureUser(user));

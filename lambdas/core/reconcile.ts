@@ -20,6 +20,8 @@ export interface AutoProvisionConfig {
   readonly tagKey?: string;
   /** Regions reconciled. @default the deployment's region */
   readonly regions?: string[];
+  /** Set new passwords for every user (the rotation schedule); otherwise working passwords are kept. @default false */
+  readonly rotatePasswords?: boolean;
 }
 
 export interface AutoProvisionOutcome {
@@ -35,17 +37,21 @@ function wants(instance: Pick<InstanceItem, 'tags' | 'supported'>, tagKey: strin
   return instance.supported && instance.tags[tagKey]?.toLowerCase() === 'true';
 }
 
-async function startFor(item: Pick<InstanceItem, 'arn' | 'name' | 'account_id' | 'tags'>, deps: AutoProvisionDeps): Promise<string> {
+async function startFor(item: Pick<InstanceItem, 'arn' | 'name' | 'account_id' | 'tags'>, deps: AutoProvisionDeps, rotatePasswords = false): Promise<string> {
   const tagged = item.tags[CONNECTION_PREFIX_TAG];
   const prefix = tagged && PREFIX.test(tagged) ? tagged : `${item.name}-${item.account_id}`.slice(0, 60);
-  const { job_id } = await createJob({ connection_prefix_name: prefix, job_steps: ['create-connections', 'send-webhook'], aws: { instance_arn: item.arn } }, deps);
+  const { job_id } = await createJob(
+    { connection_prefix_name: prefix, job_steps: ['create-connections', 'send-webhook'], rotate_passwords: rotatePasswords, aws: { instance_arn: item.arn } },
+    deps,
+  );
   return job_id;
 }
 
 /**
  * The scheduled reconcile: a job (the same path as the API: record, execution, webhook) for every
  * tagged, supported writer of every account and region. Re-provisioning reuses the stored master
- * password while it works, so a daily run only adds grants for new databases and schemas.
+ * and user passwords while they work, so a daily run only adds grants for new databases and
+ * schemas; with `rotatePasswords` (the rotation schedule) every user gets a new password.
  */
 export async function reconcileTaggedDatabases(deps: AutoProvisionDeps, config: AutoProvisionConfig = {}): Promise<AutoProvisionOutcome> {
   const tagKey = config.tagKey ?? DEFAULT_AUTO_PROVISION_TAG;
@@ -59,7 +65,7 @@ export async function reconcileTaggedDatabases(deps: AutoProvisionDeps, config: 
     }
     if (!wants(item, tagKey)) continue;
     try {
-      outcome.started.push({ arn: item.arn, job_id: await startFor(item, deps) });
+      outcome.started.push({ arn: item.arn, job_id: await startFor(item, deps, config.rotatePasswords) });
     } catch (error) {
       outcome.failed.push({ arn: item.arn, message: errorMessage(error, []) });
     }

@@ -1,10 +1,15 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readFileSync } from 'node:fs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
 import { ConfiguredAwsAccess } from '../core/aws/configured-access.ts';
 import { DynamoAwsSettingsStore } from '../core/store/aws-settings-store.ts';
 import { PROVISIONERS } from '../core/engines/index.ts';
 import { generatePassword } from '../core/password.ts';
 import { KmsEnvelopeCipher, LocalKeyCipher } from '../core/secrets/cipher.ts';
+import { DatabaseRoleSecretStore } from '../core/secrets/database-store.ts';
+import { SecretStores } from '../core/secrets/secret-stores.ts';
+import { parseVaultTimeout, VaultClient, type VaultAuth } from '../core/secrets/vault-client.ts';
 import type { WorkflowDeps } from '../core/steps/deps.ts';
 import { DynamoConnectionStore } from '../core/store/connection-store.ts';
 import { DynamoCredentialStore } from '../core/store/credential-store.ts';
@@ -13,6 +18,40 @@ import { DynamoJobStore } from '../core/store/job-store.ts';
 import { DynamoLockStore } from '../core/store/lock-store.ts';
 import { SvixWebhookSender } from '../core/webhook.ts';
 import { WorkflowEnvSchema, type WorkflowEnv } from './env.ts';
+
+const VaultCredentialsSchema = z.union([
+  z.object({ VAULT_TOKEN: z.string().min(1) }),
+  z.object({ VAULT_APP_ROLE_ID: z.string().min(1), VAULT_APP_ROLE_SECRET_ID: z.string().min(1) }),
+]);
+
+/** Vault when VAULT_ADDR and a way to log in are configured; undefined otherwise (a vault_provider job is then refused). */
+export function vaultClientFrom(env: WorkflowEnv, secretsManager: SecretsManagerClient): VaultClient | undefined {
+  if (!env.VAULT_ADDR) return undefined;
+  let auth: () => Promise<VaultAuth>;
+  if (env.VAULT_TOKEN) {
+    const token = env.VAULT_TOKEN;
+    auth = async () => ({ token });
+  } else if (env.VAULT_APP_ROLE_ID && env.VAULT_APP_ROLE_SECRET_ID) {
+    const login = { roleId: env.VAULT_APP_ROLE_ID, secretId: env.VAULT_APP_ROLE_SECRET_ID };
+    auth = async () => login;
+  } else if (env.VAULT_CREDENTIALS_SECRET_ARN) {
+    const arn = env.VAULT_CREDENTIALS_SECRET_ARN;
+    let loaded: Promise<VaultAuth> | undefined;
+    auth = () =>
+      (loaded ??= secretsManager.send(new GetSecretValueCommand({ SecretId: arn })).then((out) => {
+        const parsed = VaultCredentialsSchema.parse(JSON.parse(out.SecretString ?? '{}'));
+        return 'VAULT_TOKEN' in parsed ? { token: parsed.VAULT_TOKEN } : { roleId: parsed.VAULT_APP_ROLE_ID, secretId: parsed.VAULT_APP_ROLE_SECRET_ID };
+      }));
+  } else {
+    return undefined;
+  }
+  return new VaultClient({
+    address: env.VAULT_ADDR,
+    auth,
+    caCert: env.VAULT_CACERT ? readFileSync(env.VAULT_CACERT, 'utf8') : undefined,
+    timeoutMs: parseVaultTimeout(env.VAULT_HTTP_REQ_TIMEOUT),
+  });
+}
 
 /** Builds the workflow's dependencies from its environment. */
 export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
@@ -25,9 +64,16 @@ export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
     ? new KmsEnvelopeCipher(new KMSClient({}), env.CREDENTIALS_KMS_KEY_ID)
     : new LocalKeyCipher(Buffer.from(env.DBROLES_LOCAL_KEY ?? '', 'base64'));
   const awsSettings = new DynamoAwsSettingsStore(doc, table, cipher);
+  const secretsManager = new SecretsManagerClient({});
+  const secretStores = new SecretStores({
+    database: new DatabaseRoleSecretStore(doc, table, cipher),
+    vault: vaultClientFrom(env, secretsManager),
+    secretsManager: env.SECRETS_MANAGER_ENABLED === 'true' ? { client: secretsManager, allowedPrefix: env.SECRETS_MANAGER_NAME_PREFIX } : undefined,
+  });
   return {
     jobs: new DynamoJobStore(doc, table),
     credentials: new DynamoCredentialStore(doc, table, cipher),
+    secretStores,
     locks: new DynamoLockStore(doc, table),
     connections: new DynamoConnectionStore(doc, table),
     aws: new ConfiguredAwsAccess(awsSettings, {
@@ -40,7 +86,7 @@ export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
     webhook: new SvixWebhookSender({
       apiKey: env.SVIX_API_KEY,
       apiKeySecretArn: env.SVIX_API_KEY_SECRET_ARN,
-      secretsManager: env.SVIX_API_KEY_SECRET_ARN ? new SecretsManagerClient({}) : undefined,
+      secretsManager: env.SVIX_API_KEY_SECRET_ARN ? secretsManager : undefined,
       serverUrl: env.SVIX_SERVER_URL,
     }),
     clock: () => new Date(),

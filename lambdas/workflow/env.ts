@@ -27,6 +27,21 @@ export const WorkflowEnvSchema = z
     SVIX_API_KEY: z.string().min(1).optional(),
     SVIX_API_KEY_SECRET_ARN: z.string().min(1).optional(),
     SVIX_SERVER_URL: z.string().url().optional(),
+    /** HashiCorp Vault (the `vault_provider` store): its address, and a token or an AppRole. */
+    VAULT_ADDR: z.string().url().optional(),
+    VAULT_TOKEN: z.string().min(1).optional(),
+    VAULT_APP_ROLE_ID: z.string().min(1).optional(),
+    VAULT_APP_ROLE_SECRET_ID: z.string().min(1).optional(),
+    /** Deployed: a Secrets Manager secret holding {"VAULT_TOKEN"} or {"VAULT_APP_ROLE_ID","VAULT_APP_ROLE_SECRET_ID"}. */
+    VAULT_CREDENTIALS_SECRET_ARN: z.string().min(1).optional(),
+    /** A PEM file of the CA that signed Vault's certificate. */
+    VAULT_CACERT: z.string().min(1).optional(),
+    /** A Go duration ("5s") or seconds. @default 5s */
+    VAULT_HTTP_REQ_TIMEOUT: z.string().optional(),
+    /** Whether jobs may keep credentials in AWS Secrets Manager (`aws_secrets_manager`). */
+    SECRETS_MANAGER_ENABLED: z.enum(['true', 'false']).default('false'),
+    /** The secret name prefix the deployment's IAM allows; also the default name_prefix. */
+    SECRETS_MANAGER_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,256}$/).default('dbroles/'),
     /** DynamoDB endpoint override (dynalite when local). */
     DYNAMODB_ENDPOINT: z.string().url().optional(),
   })

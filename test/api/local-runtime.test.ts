@@ -110,7 +110,7 @@ describe('the local runtime over HTTP', () => {
       expect((await api('GET', `/api/connections/pg-${s}-ro`)).body.env.PASS).toEqual({
         secret_ref: { provider: 'database', secret_id: `${directResourceKey('postgres', PG_HOST, PG_PORT)}/hoop_ro` },
       });
-      const ro = await runtime.deps.credentials.getRole(directResourceKey('postgres', PG_HOST, PG_PORT), 'hoop_ro');
+      const ro = await runtime.deps.secretStores.reader('database').read(`${directResourceKey('postgres', PG_HOST, PG_PORT)}/hoop_ro`);
       for (const text of [connections.text, JSON.stringify(job)]) {
         expect(text).not.toContain(`pw-${s}`);
         expect(text).not.toContain(ro?.password);
@@ -127,11 +127,11 @@ describe('the local runtime over HTTP', () => {
       const job = await waitFor(posted.body.job_id);
       expect(job.status, job.status.message).toMatchObject({ phase: 'completed' });
       const key = directResourceKey('mariadb', MYSQL_HOST, MYSQL_PORT);
-      const master = await runtime.deps.credentials.getMaster(key);
+      const master = await runtime.deps.credentials.getMaster(key, myAdmin);
       expect(master?.current).toMatch(/^[a-zA-Z0-9*_]{25}$/);
       expect((await mysqlTry({ ...root, user: myAdmin, password: `initial-${s}` }, ['SELECT 1'])).ok, 'the old master password is gone').toBe(false);
       expect(await mysqlTry({ ...root, user: myAdmin, password: master?.current }, ['SELECT 1'])).toEqual({ ok: true });
-      const ro = await runtime.deps.credentials.getRole(key, 'hoop_ro');
+      const ro = await runtime.deps.secretStores.reader('database').read(`${key}/hoop_ro`);
       expect(await mysqlTry({ ...root, user: 'hoop_ro', password: ro?.password, database: myDb }, ['SELECT * FROM t'])).toEqual({ ok: true });
       expect(await mysqlTry({ ...root, user: 'hoop_ro', password: ro?.password, database: myDb }, ["INSERT INTO t (v) VALUES ('x')"])).toMatchObject({ ok: false, code: '1142' });
     });

@@ -3,6 +3,8 @@ import { DefaultAwsAccess } from '../../lambdas/core/aws/access.ts';
 import type { ProvisionerSession, RoleProvisioner } from '../../lambdas/core/engines/types.ts';
 import { generatePassword } from '../../lambdas/core/password.ts';
 import { LocalKeyCipher } from '../../lambdas/core/secrets/cipher.ts';
+import { DatabaseRoleSecretStore } from '../../lambdas/core/secrets/database-store.ts';
+import { SecretStores } from '../../lambdas/core/secrets/secret-stores.ts';
 import type { WorkflowDeps } from '../../lambdas/core/steps/deps.ts';
 import { DynamoConnectionStore } from '../../lambdas/core/store/connection-store.ts';
 import { DynamoCredentialStore } from '../../lambdas/core/store/credential-store.ts';
@@ -43,9 +45,11 @@ export async function workflowDepsFor(endpoint: string, overrides: Partial<Workf
   await ensureTable(endpoint, table);
   const doc = createDocumentClient({ endpoint, region: 'us-east-1', credentials: LOCAL_AWS_CREDENTIALS });
   const login = fakeLoginProvisioner({ live: 'unused' });
+  const cipher = new LocalKeyCipher(randomBytes(32));
   return {
     jobs: new DynamoJobStore(doc, table),
-    credentials: new DynamoCredentialStore(doc, table, new LocalKeyCipher(randomBytes(32))),
+    credentials: new DynamoCredentialStore(doc, table, cipher),
+    secretStores: new SecretStores({ database: new DatabaseRoleSecretStore(doc, table, cipher) }),
     locks: new DynamoLockStore(doc, table),
     connections: new DynamoConnectionStore(doc, table),
     aws: new DefaultAwsAccess({ credentials: LOCAL_AWS_CREDENTIALS }),

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobDbArn, JobRequestSchema, newJob, type Job, type JobRequest } from '../../lambdas/core/job.ts';
 import { LocalKeyCipher } from '../../lambdas/core/secrets/cipher.ts';
+import { DatabaseRoleSecretStore } from '../../lambdas/core/secrets/database-store.ts';
 import { DynamoConnectionStore } from '../../lambdas/core/store/connection-store.ts';
 import { DynamoCredentialStore } from '../../lambdas/core/store/credential-store.ts';
 import { createDocumentClient } from '../../lambdas/core/store/dynamo.ts';
@@ -32,6 +33,7 @@ const key = randomBytes(32);
 const doc = () => createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_AWS_CREDENTIALS });
 const jobs = () => new DynamoJobStore(doc(), TABLE);
 const credentials = () => new DynamoCredentialStore(doc(), TABLE, new LocalKeyCipher(key));
+const roleSecrets = () => new DatabaseRoleSecretStore(doc(), TABLE, new LocalKeyCipher(key));
 const superuser = (database = 'postgres') => ({ host: '127.0.0.1', port: server.port, user: server.user, password: server.password, database });
 
 const sql = (statements: string[], login = superuser()) => pgRun(login, statements);
@@ -113,8 +115,8 @@ afterAll(async () => {
 /** Every secret dbroles holds for pg-one right now. */
 async function secretsOf(dbArn: string): Promise<string[]> {
   const store = credentials();
-  const master = await store.getMaster(dbArn);
-  const roles = await Promise.all(['hoop_ro', 'hoop_rw', 'hoop_ddl'].map((u) => store.getRole(dbArn, u)));
+  const master = await store.getMaster(dbArn, MASTER);
+  const roles = await Promise.all(['hoop_ro', 'hoop_rw', 'hoop_ddl'].map((u) => roleSecrets().read(`${dbArn}/${u}`).catch(() => undefined)));
   return [INITIAL_MASTER_PASSWORD, master?.current, master?.pending, ...roles.map((r) => r?.password)].filter((s): s is string => Boolean(s));
 }
 
@@ -151,15 +153,14 @@ describe('the state machine, run locally with the real task handlers', () => {
     await rds.settled();
     expect(rds.modifyCalls).toEqual([{ kind: 'instance', id: 'pg-one', password: expect.any(String), securityGroupIds: undefined }]);
     expect(rds.statusSeen).toContain('resetting-master-credentials');
-    const master = await credentials().getMaster(arnOf('pg-one'));
+    const master = await credentials().getMaster(arnOf('pg-one'), MASTER);
     expect(master?.pending).toBeUndefined();
     expect(master?.current).toBe(rds.modifyCalls[0]?.password);
     expect(await pgTry({ ...superuser('app1'), user: MASTER, password: master?.current }, ['SELECT 1'])).toEqual({ ok: true });
     expect((await pgTry({ ...superuser('app1'), user: MASTER, password: INITIAL_MASTER_PASSWORD }, ['SELECT 1'])).ok).toBe(false);
 
     // The users work as their tier, with the passwords dbroles stored.
-    const store = credentials();
-    const login = async (user: string) => ({ ...superuser('app2'), user, password: (await store.getRole(arnOf('pg-one'), user))?.password });
+    const login = async (user: string) => ({ ...superuser('app2'), user, password: (await roleSecrets().read(`${arnOf('pg-one')}/${user}`)).password });
     expect(await pgTry(await login('hoop_ro'), ['SELECT * FROM sales.orders'])).toEqual({ ok: true });
     expect(await pgTry(await login('hoop_ro'), ['BEGIN READ WRITE', "INSERT INTO sales.orders (item) VALUES ('x')"])).toMatchObject({ ok: false, code: '42501' });
     expect(await pgTry(await login('hoop_rw'), ["INSERT INTO sales.orders (item) VALUES ('rw')"])).toEqual({ ok: true });
@@ -204,7 +205,7 @@ describe('the state machine, run locally with the real task handlers', () => {
 
   it('recovers from a crash right after Modify and before promote with the pending password', async () => {
     // Forget the stored master, as a new deployment would: the next job must reset it.
-    await doc().send(new DeleteCommand({ TableName: TABLE, Key: masterCredentialKey(arnOf('pg-one')) }));
+    await doc().send(new DeleteCommand({ TableName: TABLE, Key: masterCredentialKey(arnOf('pg-one'), MASTER) }));
     let crashed = false;
     const crashing = new LocalWorkflowRunner(
       {
@@ -213,7 +214,7 @@ describe('the state machine, run locally with the real task handlers', () => {
           const out = await lambdaTaskHandlers.MasterCredentials(input);
           if (!crashed) {
             crashed = true;
-            const stored = await credentials().getMaster(arnOf('pg-one'));
+            const stored = await credentials().getMaster(arnOf('pg-one'), MASTER);
             expect(stored?.pending, 'written ahead before the crash').toBeTruthy();
             throw new Error('simulated crash after ModifyDBInstance');
           }
@@ -232,7 +233,7 @@ describe('the state machine, run locally with the real task handlers', () => {
     const passwords = rds.modifyCalls.slice(before).map((c) => c.password);
     expect(passwords.length).toBeGreaterThanOrEqual(1);
     expect(new Set(passwords).size, 'the retry reused the pending password').toBe(1);
-    const master = await credentials().getMaster(arnOf('pg-one'));
+    const master = await credentials().getMaster(arnOf('pg-one'), MASTER);
     expect(master?.current).toBe(passwords[0]);
     expect(master?.pending).toBeUndefined();
     expect(await pgTry({ ...superuser('app1'), user: MASTER, password: master?.current }, ['SELECT 1'])).toEqual({ ok: true });

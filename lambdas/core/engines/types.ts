@@ -37,6 +37,11 @@ export interface RoleUser {
   readonly tier: RoleTier;
   readonly name: string;
   readonly password: string;
+  /**
+   * An existing user keeps its password: `password` is the one it already has (stored and seen to
+   * log in), used only when the user must be created. @default false
+   */
+  readonly keepPassword?: boolean;
   /** The user names of all three tiers, so grants can reach the peers (default privileges). */
   readonly peers: Readonly<Record<RoleTier, string>>;
 }
@@ -79,7 +84,7 @@ export interface ProvisionerSession {
    */
   listDatabases(): Promise<string[]>;
   /**
-   * Creates the user when missing, otherwise only changes its password. Never drops a user and
+   * Creates the user when missing, otherwise only changes its password (unless `keepPassword`). Never drops a user and
    * never removes a grant. Safe to rerun. Refuses a pre-existing user that holds more power than
    * its tier can have (for example a SUPERUSER `hoop_ro`).
    */

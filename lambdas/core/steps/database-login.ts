@@ -32,3 +32,31 @@ export async function masterLogsIn(target: DbTarget, password: string, deps: Pic
     throw error;
   }
 }
+
+/**
+ * Whether `user` logs in with `password` (a provisioned user, to check a stored password before
+ * keeping it). false only when the server refused the credentials; other failures are thrown.
+ */
+export async function userLogsIn(
+  target: DbTarget,
+  login: { user: string; password: string; database: string },
+  deps: Pick<WorkflowDeps, 'config' | 'provisioners'>,
+): Promise<boolean> {
+  const provisioner = deps.provisioners[ENGINE_FAMILIES[target.engine]];
+  const at = { ...connectionTarget(target, login.user, login.password, deps), database: login.database || target.default_database || undefined };
+  try {
+    const session = await provisioner.connect(at);
+    await session.close();
+    return true;
+  } catch (error) {
+    if (provisioner.isAuthenticationError(error)) return false;
+    throw error;
+  }
+}
+
+/** The database a provisioned user's credentials name: the default one when it was provisioned, else the first one given. */
+export function loginDatabase(target: DbTarget): string {
+  const preferred = target.default_database;
+  if (target.databases && target.databases.length > 0 && (!preferred || !target.databases.includes(preferred))) return target.databases[0] ?? '';
+  return preferred ?? '';
+}

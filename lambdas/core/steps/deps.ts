@@ -3,6 +3,7 @@ import type { AwsSettingsStore } from '../store/aws-settings-store.ts';
 import type { EngineFamily, RoleProvisioner } from '../engines/types.ts';
 import type { Job } from '../job.ts';
 import type { ConnectionStore } from '../store/connection-store.ts';
+import type { SecretStores } from '../secrets/secret-stores.ts';
 import type { CredentialStore } from '../store/credential-store.ts';
 import type { JobStore } from '../store/job-store.ts';
 import type { LockStore } from '../store/lock-store.ts';
@@ -30,7 +31,10 @@ export interface WebhookSender {
 /** Everything a workflow step needs, built once per cold start (or once by the local runner). */
 export interface WorkflowDeps {
   readonly jobs: JobStore;
+  /** Master credentials (dbroles' own table). */
   readonly credentials: CredentialStore;
+  /** Where the provisioned users' credentials go, as each job chooses. */
+  readonly secretStores: SecretStores;
   readonly locks: LockStore;
   readonly connections: ConnectionStore;
   readonly aws: AwsAccess;

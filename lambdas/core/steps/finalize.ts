@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { ENGINE_FAMILIES } from '../engines/types.ts';
-import { ALL_ROLES_PROVISIONED, RoleResultSchema, SOME_ROLES_FAILED, type JobRecord, type RoleResult } from '../job.ts';
+import { ALL_ROLES_PROVISIONED, RoleResultSchema, SOME_ROLES_FAILED, VAULT_SAVE_FAILED, type JobRecord, type RoleResult } from '../job.ts';
 import { DB_ARN_TAG, type Connection } from '../store/connection-store.ts';
 import { DbTargetSchema, type DbTarget } from '../target.ts';
+import { loginDatabase } from './database-login.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { trackStep } from './progress.ts';
 
@@ -14,6 +15,30 @@ const COMMANDS: Record<Connection['subtype'], string[]> = {
   mysql: ['mysql', '-h$HOST', '-u$USER', '--port=$PORT', '-D$DB'],
   mssql: ['sqlcmd', '--exit-on-error', '--trim-spaces', '-r', '-S$HOST:$PORT', '-U$USER', '-d$DB', '-i/dev/stdin'],
 };
+
+type ConnectionEnv = Connection['env'];
+
+/**
+ * Connection env entries: values that are not secret, and the password as a reference to the
+ * store that holds it. Vault's entries all reference the secret, as the product we replace writes
+ * them (`_vaultkv2:<path>:<KEY>`), so a session reads the live values.
+ */
+function connectionEnv(target: DbTarget, result: RoleResult): ConnectionEnv {
+  const info = result.credentials_info;
+  const database = loginDatabase(target);
+  if (info?.secrets_manager_provider === 'vault') {
+    const ref = (key: string) => ({ secret_ref: { provider: 'vault' as const, secret_id: info.secret_id, key }, ref: `_vaultkv2:${info.secret_id}:${key}` });
+    return { HOST: ref('HOST'), PORT: ref('PORT'), USER: ref('USER'), PASS: ref('PASSWORD'), DB: ref('DB') };
+  }
+  const key = info?.secrets_manager_provider === 'aws-secrets-manager' ? 'password' : undefined;
+  return {
+    HOST: { value: target.host },
+    PORT: { value: String(target.port) },
+    USER: { value: result.user_role },
+    DB: { value: database },
+    PASS: { secret_ref: { provider: info?.secrets_manager_provider ?? 'database', secret_id: info?.secret_id ?? '', ...(key ? { key } : {}) } },
+  };
+}
 
 /** The resource role of one provisioned user. Its password is a reference to the stored credential. */
 export function connectionFor(record: JobRecord, target: DbTarget, result: RoleResult, now: string): Connection {
@@ -27,13 +52,7 @@ export function connectionFor(record: JobRecord, target: DbTarget, result: RoleR
     role_suffix_name: result.role_suffix_name,
     tags: { [DB_ARN_TAG]: target.db_arn },
     command: COMMANDS[subtype],
-    env: {
-      HOST: { value: target.host },
-      PORT: { value: String(target.port) },
-      USER: { value: result.user_role },
-      DB: { value: target.default_database ?? '' },
-      PASS: { secret_ref: { provider: 'database', secret_id: result.credentials_info?.secret_id ?? '' } },
-    },
+    env: connectionEnv(target, result),
     created_at: now,
     updated_at: now,
   };
@@ -49,7 +68,8 @@ export async function finalize(input: z.infer<typeof FinalizeInputSchema>, deps:
     const now = deps.clock().toISOString();
     const results = input.results.map((r) => (r.completed_at ? r : { ...r, completed_at: now }));
     let phase: 'completed' | 'failed' = results.every((r) => r.status === 'completed') ? 'completed' : 'failed';
-    let message = phase === 'completed' ? ALL_ROLES_PROVISIONED : SOME_ROLES_FAILED;
+    const vaultRefused = Boolean(record.request.vault_provider) && results.some((r) => r.secret_store_failed);
+    let message = phase === 'completed' ? ALL_ROLES_PROVISIONED : vaultRefused ? VAULT_SAVE_FAILED : SOME_ROLES_FAILED;
     if (record.request.job_steps.includes('create-connections')) {
       try {
         for (const result of results.filter((r) => r.status === 'completed')) {

@@ -42,11 +42,11 @@ export async function ensureMasterCredentials(input: z.infer<typeof MasterCreden
   const { target } = input;
   return trackStep(deps, input.job_id, 'MasterCredentials', async () => {
     if (target.kind === 'direct') return ensureDirectMaster(input.job_id, target, deps);
-    const stored = await deps.credentials.getMaster(target.resource_key);
+    const stored = await deps.credentials.getMaster(target.resource_key, target.master_user);
     if (stored?.current && (await masterLogsIn(target, stored.current, deps))) return { mode: 'reused', applied: true, attempts: 0 };
     if (stored?.pending) {
       if (await masterLogsIn(target, stored.pending, deps)) {
-        await deps.credentials.promotePendingMaster(target.resource_key, stored.pending);
+        await deps.credentials.promotePendingMaster(target.resource_key, target.master_user, stored.pending);
         return { mode: 'reused', applied: true, attempts: 0 };
       }
       await modify(deps, target, stored.pending, true);
@@ -65,7 +65,7 @@ export async function ensureMasterCredentials(input: z.infer<typeof MasterCreden
  * With `reset_master_password`, a new one is then written ahead as pending and set through the database.
  */
 async function ensureDirectMaster(jobId: string, target: DbTarget, deps: WorkflowDeps): Promise<MasterState> {
-  const stored = await deps.credentials.getMaster(target.resource_key);
+  const stored = await deps.credentials.getMaster(target.resource_key, target.master_user);
   const offered = await deps.credentials.getOfferedMaster(jobId);
   let live: string | undefined;
   for (const candidate of [stored?.pending, stored?.current, offered]) {
@@ -77,13 +77,13 @@ async function ensureDirectMaster(jobId: string, target: DbTarget, deps: Workflo
   if (!live) {
     throw new DbrolesError(`the master password given for "${target.instance_id}" does not log in as "${target.master_user}"; create a new job with the right one`);
   }
-  if (live === stored?.pending) await deps.credentials.promotePendingMaster(target.resource_key, live);
+  if (live === stored?.pending) await deps.credentials.promotePendingMaster(target.resource_key, target.master_user, live);
   else if (live !== stored?.current) await deps.credentials.putCurrentMaster(target.resource_key, target.master_user, live);
   await deps.credentials.deleteOfferedMaster(jobId);
   if (!target.reset_master_password) return { mode: 'reused', applied: true, attempts: 0 };
 
   const password = deps.generatePassword();
-  const version = (await deps.credentials.getMaster(target.resource_key))?.version ?? 0;
+  const version = (await deps.credentials.getMaster(target.resource_key, target.master_user))?.version ?? 0;
   await deps.credentials.writePendingMaster(target.resource_key, target.master_user, password, version);
   const session = await deps.provisioners[ENGINE_FAMILIES[target.engine]].connect(connectionTarget(target, target.master_user, live, deps));
   try {
@@ -106,7 +106,7 @@ export const CheckMasterAppliedInputSchema = z.object({ job_id: z.string(), targ
 export async function checkMasterApplied(input: z.infer<typeof CheckMasterAppliedInputSchema>, deps: WorkflowDeps): Promise<MasterState> {
   const { target } = input;
   const attempts = input.master.attempts + 1;
-  const stored = await deps.credentials.getMaster(target.resource_key);
+  const stored = await deps.credentials.getMaster(target.resource_key, target.master_user);
   if (!stored?.pending) {
     if (stored?.current && (await masterLogsIn(target, stored.current, deps))) return { mode: 'reset', applied: true, attempts };
     throw new DbrolesError(`no pending master password is stored for "${target.resource_key}"; run the job again`);
@@ -116,7 +116,7 @@ export async function checkMasterApplied(input: z.infer<typeof CheckMasterApplie
       ? await masterHolderStatus((await deps.aws.forAccount(target.account_id, target.region, target.partition)).rds, target)
       : 'set through the database';
   if (await masterLogsIn(target, stored.pending, deps)) {
-    await deps.credentials.promotePendingMaster(target.resource_key, stored.pending);
+    await deps.credentials.promotePendingMaster(target.resource_key, target.master_user, stored.pending);
     await deps.jobs.setStep(input.job_id, 'WaitMasterApplied', { status: 'completed', finished_at: deps.clock().toISOString(), message: `applied after ${attempts} check(s)` });
     return { mode: 'reset', applied: true, attempts, status };
   }

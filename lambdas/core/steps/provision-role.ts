@@ -1,59 +1,138 @@
 import { z } from 'zod';
-import { ROLE_TIERS } from '../engines/types.ts';
-import { DbrolesError } from '../errors.ts';
-import type { RoleResult } from '../job.ts';
-import { DEFAULT_USER_PREFIX, provisionRoles } from '../provision.ts';
+import { ROLE_TIERS, type RoleTier } from '../engines/types.ts';
+import { DbrolesError, SecretStoreError } from '../errors.ts';
+import type { JobRequest, RoleResult } from '../job.ts';
+import { DEFAULT_USER_PREFIX, provisionRoles, type RoleOutcome } from '../provision.ts';
 import { errorMessage } from '../redact.ts';
-import { roleCredentialId } from '../store/keys.ts';
-import { DbTargetSchema } from '../target.ts';
-import { connectionTarget } from './database-login.ts';
+import { secretStoreChoice } from '../secrets/secret-stores.ts';
+import type { CredentialsInfo, RoleSecret, RoleSecretScope, RoleSecretStore } from '../secrets/types.ts';
+import { DbTargetSchema, type DbTarget } from '../target.ts';
+import { connectionTarget, loginDatabase, userLogsIn } from './database-login.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { trackStep } from './progress.ts';
 
 export const ProvisionRoleInputSchema = z.object({ job_id: z.string(), tier: z.enum(ROLE_TIERS), target: DbTargetSchema });
 
+/** Which user of which server, for the job's store. */
+export function roleSecretScope(target: DbTarget, request: Pick<JobRequest, 'connection_prefix_name'>, tier: RoleTier): RoleSecretScope {
+  return {
+    resourceKey: target.resource_key,
+    dbArn: target.db_arn,
+    engine: target.engine,
+    host: target.host,
+    port: target.port,
+    user: `${DEFAULT_USER_PREFIX}_${tier}`,
+    tier,
+    connectionPrefix: request.connection_prefix_name,
+    instanceId: target.kind === 'aws' ? target.instance_id : null,
+    clusterId: target.cluster_id,
+  };
+}
+
 /**
- * Step 5, one Map item: provisions one tier in every database. The new password is stored
- * (encrypted, `pending`) before the database sees it and marked `current` once set, so it is never
- * lost. Database failures become a failed result, never an exception; the result holds a
- * reference to the credentials, never the password.
+ * The stored credentials to keep: a pending password from a run that stopped after the database
+ * took it (promoted now), else the current one, unless rotation was asked for. Only a password
+ * seen to log in is kept; a pending one that does not is discarded.
+ */
+async function workingStoredSecret(store: RoleSecretStore, scope: RoleSecretScope, target: DbTarget, rotate: boolean, deps: WorkflowDeps) {
+  const pending = await store.readPending(scope);
+  if (pending) {
+    if (await userLogsIn(target, pending, deps)) {
+      const info = await store.promote(scope, pending);
+      if (!rotate) return { secret: pending, info };
+    } else {
+      await store.discardPending(scope);
+    }
+  }
+  if (rotate) return undefined;
+  const current = await store.readCurrent(scope);
+  if (current && (await userLogsIn(target, current, deps))) return { secret: current, info: await store.info(scope) };
+  return undefined;
+}
+
+function result(scope: RoleSecretScope, outcome: Partial<RoleOutcome> & Pick<RoleOutcome, 'status' | 'message'>, info: CredentialsInfo | null, now: string): RoleResult {
+  return {
+    user_role: scope.user,
+    role_suffix_name: scope.tier,
+    status: outcome.status,
+    message: outcome.message,
+    credentials_info: info,
+    completed_at: outcome.completedAt ?? now,
+    databases: (outcome.databases ?? []).map((d) => ({ ...d })),
+  };
+}
+
+/**
+ * Step 5, one Map item: provisions one tier in every database, keeping the user's stored password
+ * when it still logs in (unless the job rotates). A new password follows the write-ahead order:
+ * stored as pending in the job's store, then set in the database, then promoted to current once it
+ * logs in; a failure anywhere leaves current intact and working. Database and store failures
+ * become a failed result, never an exception; the result references the credentials, never
+ * holds them.
  */
 export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSchema>, deps: WorkflowDeps): Promise<RoleResult> {
   const { target, tier } = input;
-  const user = `${DEFAULT_USER_PREFIX}_${tier}`;
+  const { request } = await deps.jobs.get(input.job_id);
+  const scope = roleSecretScope(target, request, tier);
+  const store = deps.secretStores.open(secretStoreChoice(request, deps.secretStores.secretsManagerPrefix));
   return trackStep(deps, input.job_id, `ProvisionRole:${tier}`, async () => {
-    const master = await deps.credentials.getMaster(target.resource_key);
+    const master = await deps.credentials.getMaster(target.resource_key, target.master_user);
     if (!master?.current) throw new DbrolesError(`no working master password is stored for "${target.resource_key}"`);
-    const password = deps.generatePassword();
-    await deps.credentials.putRole(target.resource_key, { user, tier, password, state: 'pending' });
-    let report;
+    const now = () => deps.clock().toISOString();
+    const failed = (message: string): RoleResult => ({ ...result(scope, { status: 'failed', message }, null, now()), secret_store_failed: true });
+
+    let kept: Awaited<ReturnType<typeof workingStoredSecret>>;
     try {
-      report = await provisionRoles(
+      kept = await workingStoredSecret(store, scope, target, request.rotate_passwords, deps);
+    } catch (error) {
+      if (error instanceof SecretStoreError) return failed(error.message);
+      throw new DbrolesError(`check the stored password of ${scope.user}: ${errorMessage(error, [master.current])}`, { cause: error });
+    }
+    const secret: RoleSecret = kept?.secret ?? { host: target.host, port: target.port, user: scope.user, password: deps.generatePassword(), database: loginDatabase(target) };
+    const secrets = [master.current, secret.password];
+    if (!kept) {
+      try {
+        await store.writePending(scope, secret);
+      } catch (error) {
+        if (error instanceof SecretStoreError) return failed(errorMessage(error, secrets));
+        throw error;
+      }
+    }
+
+    let role: RoleOutcome | undefined;
+    try {
+      const report = await provisionRoles(
         {
           engine: target.engine,
           target: connectionTarget(target, target.master_user, master.current, deps),
           tiers: [tier],
           databases: target.databases ?? undefined,
+          keepExistingPasswords: Boolean(kept),
         },
-        { provisioners: deps.provisioners, generatePassword: () => password, now: deps.clock },
+        { provisioners: deps.provisioners, generatePassword: () => secret.password, now: deps.clock },
       );
+      role = report.roles[0];
     } catch (error) {
-      throw new DbrolesError(`provision ${user}: ${errorMessage(error, [master.current, password])}`, { cause: error });
+      throw new DbrolesError(`provision ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
     }
-    const role = report.roles[0];
-    if (!role) throw new DbrolesError(`provision ${user}: no result`);
-    const passwordSet = role.password !== undefined;
-    if (passwordSet) await deps.credentials.putRole(target.resource_key, { user, tier, password, state: 'current' });
-    return {
-      user_role: user,
-      role_suffix_name: tier,
-      status: role.status,
-      message: role.message,
-      credentials_info: passwordSet
-        ? { secrets_manager_provider: 'database', secret_id: roleCredentialId(target.resource_key, user), secret_keys: [] }
-        : null,
-      completed_at: role.completedAt,
-      databases: role.databases.map((d) => ({ ...d })),
-    };
+    if (!role) throw new DbrolesError(`provision ${scope.user}: no result`);
+    // A user refused before its password stage (too powerful, say) gets no credentials.
+    if (kept) return result(scope, role, role.password === undefined ? null : kept.info, now());
+    if (role.password === undefined) {
+      // The database never took the new password: the current one is still the live one.
+      await store.discardPending(scope).catch(() => undefined);
+      return result(scope, role, null, now());
+    }
+    let info: CredentialsInfo;
+    try {
+      if (!(await userLogsIn(target, secret, deps))) {
+        return result(scope, { ...role, status: 'failed', message: `the new password of ${scope.user} was set but does not log in; it is kept as pending` }, null, now());
+      }
+      info = await store.promote(scope, secret);
+    } catch (error) {
+      if (error instanceof SecretStoreError) return failed(errorMessage(error, secrets));
+      throw new DbrolesError(`store the new password of ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
+    }
+    return result(scope, role, info, now());
   });
 }

@@ -29,7 +29,7 @@ export function causeMessage(error: z.infer<typeof RecordFailureInputSchema>['er
  */
 export async function recordFailure(input: z.infer<typeof RecordFailureInputSchema>, deps: WorkflowDeps): Promise<{ phase: 'failed' }> {
   const target = input.steps?.prepare?.target;
-  const stored = target ? await deps.credentials.getMaster(target.resource_key).catch(() => undefined) : undefined;
+  const stored = target ? await deps.credentials.getMaster(target.resource_key, target.master_user).catch(() => undefined) : undefined;
   const offered = await deps.credentials.getOfferedMaster(input.job_id).catch(() => undefined);
   const message = redact(causeMessage(input.error), [stored?.current, stored?.pending, offered]);
   const now = deps.clock().toISOString();

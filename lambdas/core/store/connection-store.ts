@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../errors.ts';
+import { SECRETS_PROVIDERS } from '../secrets/types.ts';
 import { isConditionFailed } from './dynamo.ts';
 import { connectionKey, connectionListKey, TABLE_KEYS } from './keys.ts';
 
@@ -9,7 +10,11 @@ export const DB_ARN_TAG = 'hoop.dev/aws-connect.dbarn';
 /** An environment value: a literal, or a reference to a stored secret (never the secret itself). */
 export const ConnectionEnvValueSchema = z.union([
   z.object({ value: z.string() }),
-  z.object({ secret_ref: z.object({ provider: z.enum(['database', 'vault', 'aws-secrets-manager']), secret_id: z.string(), key: z.string().optional() }) }),
+  z.object({
+    secret_ref: z.object({ provider: z.enum(SECRETS_PROVIDERS), secret_id: z.string(), key: z.string().optional() }),
+    /** The reference as the product we replace writes it, e.g. `_vaultkv2:<path>:PASSWORD`. */
+    ref: z.string().optional(),
+  }),
 ]);
 
 /** A resource role: `<prefix>-ro|rw|ddl`, pointing at the credentials of one provisioned user. */

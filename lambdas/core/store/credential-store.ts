@@ -1,10 +1,9 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConflictError } from '../errors.ts';
-import type { RoleTier } from '../engines/types.ts';
 import { EnvelopeSchema, type CredentialCipher } from '../secrets/cipher.ts';
 import { isConditionFailed } from './dynamo.ts';
-import { masterCredentialKey, offeredMasterKey, roleCredentialKey } from './keys.ts';
+import { legacyMasterCredentialKey, masterCredentialKey, offeredMasterKey } from './keys.ts';
 
 /** Decrypted master credentials. `pending` is a password written ahead of a reset: it may or may not be live yet. */
 export interface MasterCredentials {
@@ -14,31 +13,26 @@ export interface MasterCredentials {
   readonly version: number;
 }
 
-export interface RoleCredentials {
-  readonly user: string;
-  readonly tier: RoleTier;
-  readonly password: string;
-  readonly state: 'pending' | 'current';
-}
-
 /**
- * Encrypted credentials per database. Plaintext passwords cross this interface only; stored items
- * hold envelopes. Writes are conditional on a version, so a reset never overwrites a newer one.
+ * Encrypted master credentials per server and master user. Plaintext passwords cross this
+ * interface only; stored items hold envelopes. Writes are conditional on a version, so a reset
+ * never overwrites a newer one. A server's item from before the per-user key is read as a
+ * fallback and moved under the new key by the next write, so an upgrade never triggers a reset.
  */
 export interface CredentialStore {
-  getMaster(dbArn: string): Promise<MasterCredentials | undefined>;
+  getMaster(dbArn: string, user: string): Promise<MasterCredentials | undefined>;
+  /** Whether any master of the server has a current password stored. */
+  hasMaster(dbArn: string): Promise<boolean>;
   /** Writes a new pending master password ahead of changing it in RDS. ConflictError when `expectedVersion` is stale. */
   writePendingMaster(dbArn: string, user: string, password: string, expectedVersion: number): Promise<number>;
   /** Makes `password` (which must be the pending one) the current password and clears pending. */
-  promotePendingMaster(dbArn: string, password: string): Promise<void>;
+  promotePendingMaster(dbArn: string, user: string, password: string): Promise<void>;
   /** Stores a master password known to be live (a database given directly). */
   putCurrentMaster(dbArn: string, user: string, password: string): Promise<void>;
   /** Keeps the master password a job was given, encrypted, apart from the verified ones (nothing is overwritten before it logs in). */
   putOfferedMaster(jobId: string, password: string): Promise<void>;
   getOfferedMaster(jobId: string): Promise<string | undefined>;
   deleteOfferedMaster(jobId: string): Promise<void>;
-  putRole(dbArn: string, credentials: RoleCredentials): Promise<void>;
-  getRole(dbArn: string, user: string): Promise<RoleCredentials | undefined>;
 }
 
 const MasterItemSchema = z.object({
@@ -47,17 +41,10 @@ const MasterItemSchema = z.object({
   pending: EnvelopeSchema.optional(),
   version: z.number(),
 });
-
-const RoleItemSchema = z.object({
-  user: z.string(),
-  tier: z.enum(['ro', 'rw', 'ddl']),
-  password: EnvelopeSchema,
-  state: z.enum(['pending', 'current']),
-});
+type MasterItem = z.infer<typeof MasterItemSchema>;
 
 const masterContext = (dbArn: string) => ({ purpose: 'dbroles-master', db_arn: dbArn });
 const offeredContext = (jobId: string) => ({ purpose: 'dbroles-offered-master', job_id: jobId });
-const roleContext = (dbArn: string, user: string) => ({ purpose: 'dbroles-role', db_arn: dbArn, user });
 
 export class DynamoCredentialStore implements CredentialStore {
   constructor(
@@ -67,10 +54,42 @@ export class DynamoCredentialStore implements CredentialStore {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async getMaster(dbArn: string): Promise<MasterCredentials | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: masterCredentialKey(dbArn), ConsistentRead: true }));
-    if (!out.Item) return undefined;
-    const item = MasterItemSchema.parse(out.Item);
+  private async readItem(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
+    return (await this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item;
+  }
+
+  /** The master's item: under the per-user key, else the server's legacy item when it is this user's. */
+  private async readMaster(dbArn: string, user: string): Promise<{ item: MasterItem; legacy: boolean } | undefined> {
+    const keyed = await this.readItem(masterCredentialKey(dbArn, user));
+    if (keyed) return { item: MasterItemSchema.parse(keyed), legacy: false };
+    const legacy = await this.readItem(legacyMasterCredentialKey(dbArn));
+    if (!legacy) return undefined;
+    const item = MasterItemSchema.parse(legacy);
+    return item.user === user ? { item, legacy: true } : undefined;
+  }
+
+  /** Moves a legacy item under the per-user key (same envelopes, same version) before a write. */
+  private async migrateLegacy(dbArn: string, user: string): Promise<void> {
+    const found = await this.readMaster(dbArn, user);
+    if (!found?.legacy) return;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...found.item, ...masterCredentialKey(dbArn, user), db_arn: dbArn, migrated_at: this.clock().toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: legacyMasterCredentialKey(dbArn) }));
+  }
+
+  async getMaster(dbArn: string, user: string): Promise<MasterCredentials | undefined> {
+    const found = await this.readMaster(dbArn, user);
+    if (!found) return undefined;
+    const { item } = found;
     const context = masterContext(dbArn);
     return {
       user: item.user,
@@ -80,14 +99,29 @@ export class DynamoCredentialStore implements CredentialStore {
     };
   }
 
+  async hasMaster(dbArn: string): Promise<boolean> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :master)',
+        FilterExpression: 'attribute_exists(#current)',
+        ExpressionAttributeNames: { '#current': 'current' },
+        ExpressionAttributeValues: { ':pk': `CRED#${dbArn}`, ':master': 'MASTER' },
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return (out.Items ?? []).length > 0;
+  }
+
   async writePendingMaster(dbArn: string, user: string, password: string, expectedVersion: number): Promise<number> {
+    await this.migrateLegacy(dbArn, user);
     const pending = await this.cipher.encrypt(password, masterContext(dbArn));
     const version = expectedVersion + 1;
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: masterCredentialKey(dbArn),
+          Key: masterCredentialKey(dbArn, user),
           UpdateExpression: 'SET #user = :user, pending = :pending, pending_at = :now, version = :version, db_arn = :arn',
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
           ExpressionAttributeNames: { '#user': 'user' },
@@ -108,9 +142,10 @@ export class DynamoCredentialStore implements CredentialStore {
     }
   }
 
-  async promotePendingMaster(dbArn: string, password: string): Promise<void> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: masterCredentialKey(dbArn), ConsistentRead: true }));
-    const item = out.Item ? MasterItemSchema.parse(out.Item) : undefined;
+  async promotePendingMaster(dbArn: string, user: string, password: string): Promise<void> {
+    await this.migrateLegacy(dbArn, user);
+    const raw = await this.readItem(masterCredentialKey(dbArn, user));
+    const item = raw ? MasterItemSchema.parse(raw) : undefined;
     const context = masterContext(dbArn);
     if (!item?.pending || (await this.cipher.decrypt(item.pending, context)) !== password) {
       // Already promoted by an earlier attempt of the same step: nothing to do.
@@ -121,7 +156,7 @@ export class DynamoCredentialStore implements CredentialStore {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: masterCredentialKey(dbArn),
+          Key: masterCredentialKey(dbArn, user),
           UpdateExpression: 'SET #current = :pending, version = :next, promoted_at = :now REMOVE pending, pending_at',
           ConditionExpression: 'version = :version',
           ExpressionAttributeNames: { '#current': 'current' },
@@ -135,11 +170,12 @@ export class DynamoCredentialStore implements CredentialStore {
   }
 
   async putCurrentMaster(dbArn: string, user: string, password: string): Promise<void> {
+    await this.migrateLegacy(dbArn, user);
     const current = await this.cipher.encrypt(password, masterContext(dbArn));
     await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: masterCredentialKey(dbArn),
+        Key: masterCredentialKey(dbArn, user),
         UpdateExpression: 'SET #user = :user, #current = :current, version = if_not_exists(version, :zero) + :one, db_arn = :arn REMOVE pending',
         ExpressionAttributeNames: { '#user': 'user', '#current': 'current' },
         ExpressionAttributeValues: { ':user': user, ':current': current, ':zero': 0, ':one': 1, ':arn': dbArn },
@@ -160,30 +196,5 @@ export class DynamoCredentialStore implements CredentialStore {
 
   async deleteOfferedMaster(jobId: string): Promise<void> {
     await this.doc.send(new DeleteCommand({ TableName: this.table, Key: offeredMasterKey(jobId) }));
-  }
-
-  async putRole(dbArn: string, credentials: RoleCredentials): Promise<void> {
-    const password = await this.cipher.encrypt(credentials.password, roleContext(dbArn, credentials.user));
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          ...roleCredentialKey(dbArn, credentials.user),
-          db_arn: dbArn,
-          user: credentials.user,
-          tier: credentials.tier,
-          password,
-          state: credentials.state,
-          updated_at: this.clock().toISOString(),
-        },
-      }),
-    );
-  }
-
-  async getRole(dbArn: string, user: string): Promise<RoleCredentials | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: roleCredentialKey(dbArn, user), ConsistentRead: true }));
-    if (!out.Item) return undefined;
-    const item = RoleItemSchema.parse(out.Item);
-    return { user: item.user, tier: item.tier, state: item.state, password: await this.cipher.decrypt(item.password, roleContext(dbArn, user)) };
   }
 }

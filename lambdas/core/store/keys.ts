@@ -4,7 +4,10 @@ export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk', gsi1: 'gsi1', gsi
 export const jobKey = (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' });
 /** All jobs share one gsi1 partition, sorted by creation time then id. */
 export const jobListKey = (createdAt: string, id: string) => ({ gsi1pk: 'JOBS', gsi1sk: `${createdAt}#${id}` });
-export const masterCredentialKey = (dbArn: string) => ({ pk: `CRED#${dbArn}`, sk: 'MASTER' });
+/** A master's credentials: one item per server and master user, so two master users never overwrite each other. */
+export const masterCredentialKey = (dbArn: string, user: string) => ({ pk: `CRED#${dbArn}`, sk: `MASTER#${user}` });
+/** Where releases before the per-user key kept a server's master: read as a fallback, migrated on the next write. */
+export const legacyMasterCredentialKey = (dbArn: string) => ({ pk: `CRED#${dbArn}`, sk: 'MASTER' });
 /** The master password a job came with (databases given directly), until the job has verified it. */
 export const offeredMasterKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'OFFERED_MASTER' });
 export const roleCredentialKey = (dbArn: string, user: string) => ({ pk: `CRED#${dbArn}`, sk: `ROLE#${user}` });

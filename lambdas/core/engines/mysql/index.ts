@@ -51,7 +51,7 @@ class MysqlSession implements ProvisionerSession {
     const created = await this.exec(sql.createUserIfMissing(user.name, user.password));
     // A warning means the account already existed and CREATE changed nothing.
     if (created.warningStatus === 0) return { created: true };
-    await this.exec(sql.changePassword(user.name, user.password));
+    if (!user.keepPassword) await this.exec(sql.changePassword(user.name, user.password));
     return { created: false };
   }
 

@@ -118,10 +118,9 @@ class PostgresSession implements ProvisionerSession {
       }
     }
     const verifier = scramSha256Verifier(user.password);
-    const statements: Statement[] = [
-      { text: 'BEGIN' },
-      existing ? sql.changePassword(user.name, verifier) : sql.createUser(user.name, verifier),
-    ];
+    const statements: Statement[] = [{ text: 'BEGIN' }];
+    if (!existing) statements.push(sql.createUser(user.name, verifier));
+    else if (!user.keepPassword) statements.push(sql.changePassword(user.name, verifier));
     if (user.tier === 'ro') statements.push(sql.makeReadOnlyByDefault(user.name));
     if (user.tier === 'ddl' && !this.master.superuser) statements.push(sql.grantMembershipToMaster(user.name, this.master.name));
     statements.push({ text: 'COMMIT' });

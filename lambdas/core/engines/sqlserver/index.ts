@@ -53,7 +53,8 @@ class SqlServerSession implements ProvisionerSession {
         `login "${user.name}" already exists as a member of sysadmin or securityadmin; refusing to hand it out as the ${user.tier} user`,
       );
     }
-    await this.exec(login ? sql.changePassword(user.name, user.password) : sql.createLogin(user.name, user.password));
+    if (!login) await this.exec(sql.createLogin(user.name, user.password));
+    else if (!user.keepPassword) await this.exec(sql.changePassword(user.name, user.password));
     return { created: !login };
   }
 

@@ -61,7 +61,7 @@ describe('ensureMasterCredentials and checkMasterApplied', () => {
   it('writes the new password ahead, resets it at the Aurora cluster, and promotes it once it logs in', async () => {
     let pendingAtModify: string | undefined;
     rds.on(ModifyDBClusterCommand).callsFake(async (input: { MasterUserPassword: string }) => {
-      pendingAtModify = (await deps.credentials.getMaster(aurora.resource_key))?.pending;
+      pendingAtModify = (await deps.credentials.getMaster(aurora.resource_key, aurora.master_user))?.pending;
       server.live = input.MasterUserPassword;
       return {};
     });
@@ -75,7 +75,7 @@ describe('ensureMasterCredentials and checkMasterApplied', () => {
     expect(pendingAtModify, 'the password was stored before RDS saw it').toBe(sent?.MasterUserPassword);
     const applied = await checkMasterApplied({ job_id: id, target: aurora, master: first }, deps);
     expect(applied).toMatchObject({ applied: true, attempts: 1, status: 'available' });
-    expect(await deps.credentials.getMaster(aurora.resource_key)).toMatchObject({ current: sent?.MasterUserPassword, pending: undefined });
+    expect(await deps.credentials.getMaster(aurora.resource_key, aurora.master_user)).toMatchObject({ current: sent?.MasterUserPassword, pending: undefined });
   });
 
   it('keeps waiting while the new password does not log in, then gives up with the password kept as pending', async () => {
@@ -89,7 +89,7 @@ describe('ensureMasterCredentials and checkMasterApplied', () => {
     await expect(checkMasterApplied({ job_id: id, target: aurora, master: state }, deps)).rejects.toThrow(
       /did not log in after 3 checks \(status "resetting-master-credentials"\); it is kept as pending/,
     );
-    expect((await deps.credentials.getMaster(aurora.resource_key))?.pending).toBeTruthy();
+    expect((await deps.credentials.getMaster(aurora.resource_key, aurora.master_user))?.pending).toBeTruthy();
   });
 
   it('never resets when the database is unreachable: a network error is not a wrong password', async () => {

@@ -41,12 +41,12 @@ describe('DynamoCredentialStore', () => {
     const arn = `arn:${randomUUID()}`;
     const v1 = await store.writePendingMaster(arn, 'admin', 'first-pending-pw', 0);
     await expect(store.writePendingMaster(arn, 'admin', 'other-pw', 0)).rejects.toThrow(/changed meanwhile/);
-    const raw = await doc().send(new GetCommand({ TableName: TABLE, Key: masterCredentialKey(arn) }));
+    const raw = await doc().send(new GetCommand({ TableName: TABLE, Key: masterCredentialKey(arn, 'admin') }));
     expect(JSON.stringify(raw.Item)).not.toContain('first-pending-pw');
-    await expect(store.promotePendingMaster(arn, 'not-the-pending')).rejects.toThrow(/not the one that logged in/);
-    await store.promotePendingMaster(arn, 'first-pending-pw');
-    await store.promotePendingMaster(arn, 'first-pending-pw');
-    expect(await store.getMaster(arn)).toEqual({ user: 'admin', version: v1 + 1, current: 'first-pending-pw', pending: undefined });
+    await expect(store.promotePendingMaster(arn, 'admin', 'not-the-pending')).rejects.toThrow(/not the one that logged in/);
+    await store.promotePendingMaster(arn, 'admin', 'first-pending-pw');
+    await store.promotePendingMaster(arn, 'admin', 'first-pending-pw');
+    expect(await store.getMaster(arn, 'admin')).toEqual({ user: 'admin', version: v1 + 1, current: 'first-pending-pw', pending: undefined });
   });
 });
 
