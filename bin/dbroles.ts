@@ -24,6 +24,10 @@ new DbrolesStack(app, context('stackName') ?? 'Dbroles', {
   discoveryRegions: context('discoveryRegions') ? list('discoveryRegions') : undefined,
   svixApiKeySecretArn: context('svixApiKeySecretArn'),
   svixServerUrl: context('svixServerUrl'),
+  secretNamePrefix: context('secretNamePrefix'),
+  vaultAddr: context('vaultAddr'),
+  vaultCredentialsSecretArn: context('vaultCredentialsSecretArn'),
+  rotationSchedule: context('rotationSchedule'),
   masterCheckIntervalSeconds: context('masterCheckIntervalSeconds') ? Number(context('masterCheckIntervalSeconds')) : undefined,
   vpc: vpcId ? { vpcId, subnetIds: list('subnetIds'), securityGroupIds: list('securityGroupIds') } : undefined,
 });

@@ -6,12 +6,16 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ApiEnvSchema } from '../lambdas/api/env.ts';
 import type { WorkflowEnvInput } from '../lambdas/workflow/env.ts';
 import { ROUTES } from '../lambdas/api/router.ts';
 import { TaskFunction } from './task-function.ts';
+
+/** The credentials route as an execute-api resource path (method/path), any connection name. */
+export const CREDENTIALS_INVOKE_PATH = 'GET/api/connections/*/credentials';
 
 export interface ApiBackendProps {
   readonly table: dynamodb.ITable;
@@ -21,9 +25,17 @@ export interface ApiBackendProps {
   readonly workflowEnvironment: WorkflowEnvInput;
 }
 
+export interface ApiHandlerProps extends ApiBackendProps {
+  /** The Secrets Manager secrets the credentials route may read (ARN pattern under the deployment's prefix). */
+  readonly roleSecretsArn: string;
+  /** Vault's login, read by the credentials route for `vault` connections. @default no Vault */
+  readonly vaultSecret?: secretsmanager.ISecret;
+}
+
 /**
- * The HTTP API: every route of lambdas/api/router.ts, IAM-authorized, with access logs. Exports two
- * managed policies to attach to people: admin (every route) and auditor (GET routes only).
+ * The HTTP API: every route of lambdas/api/router.ts, IAM-authorized, with access logs. Exports three
+ * managed policies to attach to people: admin (every route, credentials included), auditor (GET
+ * routes except credentials) and credentials reader (only the credentials route).
  */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
@@ -57,7 +69,7 @@ export class Api extends Construct {
    * Adds the handler and its routes. Separate from the constructor because the handler needs the
    * state machine, whose tasks need the API's host name first.
    */
-  addBackend(props: ApiBackendProps): { handler: TaskFunction; adminPolicy: iam.ManagedPolicy; auditorPolicy: iam.ManagedPolicy } {
+  addBackend(props: ApiHandlerProps): { handler: TaskFunction; adminPolicy: iam.ManagedPolicy; auditorPolicy: iam.ManagedPolicy; credentialsReaderPolicy: iam.ManagedPolicy } {
     ApiEnvSchema.parse({ STATE_MACHINE_ARN: props.stateMachine.stateMachineArn });
     const handler = new TaskFunction(this, 'Handler', {
       handlerFile: 'api/handler.ts',
@@ -66,6 +78,9 @@ export class Api extends Construct {
       timeout: Duration.seconds(29),
     });
     grantApiAccess(handler, props);
+    // The credentials route reads role secrets: values only, and only under the deployment's prefix.
+    handler.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadRoleSecrets', actions: ['secretsmanager:GetSecretValue'], resources: [props.roleSecretsArn] }));
+    props.vaultSecret?.grantRead(handler);
     const integration = new HttpLambdaIntegration('Integration', handler);
     for (const route of ROUTES) {
       this.httpApi.addRoutes({ path: route.path, methods: [route.method as apigw.HttpMethod], integration });
@@ -77,8 +92,16 @@ export class Api extends Construct {
       statements: [new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [invoke('*/api/*')] })],
     });
     const auditorPolicy = new iam.ManagedPolicy(this, 'AuditorPolicy', {
-      description: 'dbroles API: GET routes only (read jobs and connections)',
-      statements: [new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [invoke('GET/api/*')] })],
+      description: 'dbroles API: GET routes only (read jobs and connections), never the credentials route',
+      statements: [
+        new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [invoke('GET/api/*')] }),
+        // GET/api/* also matches the credentials route and an IAM wildcard cannot subtract: deny it explicitly.
+        new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['execute-api:Invoke'], resources: [invoke(CREDENTIALS_INVOKE_PATH)] }),
+      ],
+    });
+    const credentialsReaderPolicy = new iam.ManagedPolicy(this, 'CredentialsReaderPolicy', {
+      description: 'dbroles API: read the credentials of connections (GET /api/connections/{name}/credentials); every read is logged',
+      statements: [new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [invoke(CREDENTIALS_INVOKE_PATH)] })],
     });
     // cdk-nag names a finding by its evidence: the resource with tokens shown as <...>.
     const shown = (value: string, token: string) => (Token.isUnresolved(value) ? `<${token}>` : value);
@@ -87,9 +110,17 @@ export class Api extends Construct {
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${shown(stack.region, 'AWS::Region')}:${shown(stack.account, 'AWS::AccountId')}:${apiId}/*/${pattern}]`;
     Validations.of(adminPolicy).acknowledge({ id: evidence('*/api/*'), reason: 'The admin policy grants every route of this one API, any stage and method.' });
     Validations.of(auditorPolicy).acknowledge({ id: evidence('GET/api/*'), reason: 'The auditor policy grants the GET routes of this one API.' });
+    Validations.of(credentialsReaderPolicy).acknowledge({
+      id: evidence(CREDENTIALS_INVOKE_PATH),
+      reason: 'The credentials route of this one API, for any connection name and stage.',
+    });
     new CfnOutput(this, 'AdminPolicyArn', { value: adminPolicy.managedPolicyArn, exportName: `${stack.stackName}-ApiAdminPolicyArn` });
     new CfnOutput(this, 'AuditorPolicyArn', { value: auditorPolicy.managedPolicyArn, exportName: `${stack.stackName}-ApiAuditorPolicyArn` });
-    return { handler, adminPolicy, auditorPolicy };
+    new CfnOutput(this, 'CredentialsReaderPolicyArn', {
+      value: credentialsReaderPolicy.managedPolicyArn,
+      exportName: `${stack.stackName}-ApiCredentialsReaderPolicyArn`,
+    });
+    return { handler, adminPolicy, auditorPolicy, credentialsReaderPolicy };
   }
 }
 

@@ -1,10 +1,10 @@
-import { CfnElement, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnElement, CfnOutput, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DEFAULT_CROSS_ACCOUNT_ROLE_NAME } from '../lambdas/core/aws/access.ts';
-import type { WorkflowEnvInput } from '../lambdas/workflow/env.ts';
+import { WorkflowEnvSchema, type WorkflowEnvInput } from '../lambdas/workflow/env.ts';
 import { Api } from './api.ts';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Storage } from './storage.ts';
@@ -39,6 +39,14 @@ export interface DbrolesStackProps extends StackProps {
   readonly discoveryRegions?: string[];
   /** Seconds between checks of a new master password. @default 10 */
   readonly masterCheckIntervalSeconds?: number;
+  /** The only name prefix dbroles may create and write Secrets Manager secrets under. @default dbroles/ */
+  readonly secretNamePrefix?: string;
+  /** HashiCorp Vault's address, for jobs with `vault_provider`. @default none: such jobs are refused */
+  readonly vaultAddr?: string;
+  /** Secrets Manager secret (ARN) holding {"VAULT_TOKEN"} or {"VAULT_APP_ROLE_ID","VAULT_APP_ROLE_SECRET_ID"}. Needed with vaultAddr. */
+  readonly vaultCredentialsSecretArn?: string;
+  /** When every tagged database gets new passwords (an EventBridge expression, e.g. rate(30 days)). @default never: passwords are kept */
+  readonly rotationSchedule?: string;
 }
 
 const HANDLER_FILES: Record<TaskName, string> = {
@@ -76,7 +84,17 @@ export class DbrolesStack extends Stack {
       DB_TLS: 'verify',
       INTEGRATION_AWS_INSTANCE_ROLE_ALLOW: props.instanceRoleAllowed === false ? 'false' : 'true',
       DISCOVERY_REGIONS: props.discoveryRegions?.join(','),
+      SECRETS_MANAGER_ENABLED: 'true',
+      SECRETS_MANAGER_NAME_PREFIX: props.secretNamePrefix,
+      VAULT_ADDR: props.vaultAddr,
+      VAULT_CREDENTIALS_SECRET_ARN: props.vaultCredentialsSecretArn,
     };
+    if (props.vaultAddr && !props.vaultCredentialsSecretArn) throw new Error('vaultAddr needs vaultCredentialsSecretArn: the Secrets Manager secret holding the Vault token or AppRole');
+    const secretNamePrefix = WorkflowEnvSchema.shape.SECRETS_MANAGER_NAME_PREFIX.parse(props.secretNamePrefix);
+    const roleSecrets = `arn:${this.partition}:secretsmanager:${this.region}:${this.account}:secret:${secretNamePrefix}*`;
+    const vaultSecret = props.vaultCredentialsSecretArn
+      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'VaultCredentials', props.vaultCredentialsSecretArn)
+      : undefined;
     const vpc = props.vpc && {
       vpc: ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: props.vpc.vpcId, availabilityZones: this.availabilityZones }),
       subnets: { subnets: props.vpc.subnetIds.map((s, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, s)) },
@@ -113,6 +131,14 @@ export class DbrolesStack extends Stack {
       `arn:${this.partition}:iam::*:role/${roleName}`,
     ]);
     if (svixSecret) svixSecret.grantRead(fns.Notify);
+    // Role credentials in Secrets Manager: created and updated (never deleted), and only under the prefix.
+    allow(
+      ['ProvisionRole'],
+      'RoleSecrets',
+      ['secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'],
+      [roleSecrets],
+    );
+    if (vaultSecret) vaultSecret.grantRead(fns.ProvisionRole);
 
     this.workflow = new Workflow(this, 'Workflow', {
       functions: fns as WorkflowFunctions,
@@ -120,10 +146,11 @@ export class DbrolesStack extends Stack {
     });
 
     const backendProps = { table: this.storage.table, key: this.storage.key, stateMachine: this.workflow.stateMachine, workflowEnvironment: environment };
-    const backend = this.api.addBackend(backendProps);
+    const backend = this.api.addBackend({ ...backendProps, roleSecretsArn: roleSecrets, vaultSecret });
     const triggers = new Triggers(this, 'Triggers', {
       ...backendProps,
       schedule: props.reconcileSchedule ? events.Schedule.expression(props.reconcileSchedule) : undefined,
+      rotationSchedule: props.rotationSchedule ? events.Schedule.expression(props.rotationSchedule) : undefined,
       autoProvisionTag: props.autoProvisionTag,
     });
     if (props.organizationId) {
@@ -143,15 +170,16 @@ export class DbrolesStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint });
-    this.acknowledgeNagFindings([...Object.values(fns), backend.handler, triggers.reconcile, triggers.onRdsEvent], roleName);
+    this.acknowledgeNagFindings([...Object.values(fns), backend.handler, triggers.reconcile, triggers.onRdsEvent], roleName, secretNamePrefix);
   }
 
   /**
    * Each cdk-nag finding that stays, acknowledged by its exact id (cdk-nag matches the evidence),
    * with the reason it is right here.
    */
-  private acknowledgeNagFindings(functions: Construct[], roleName: string): void {
+  private acknowledgeNagFindings(functions: Construct[], roleName: string, secretNamePrefix: string): void {
     const logicalId = (construct: Construct) => this.getLogicalId(construct.node.defaultChild as CfnElement);
+    const shown = (value: string, token: string) => (Token.isUnresolved(value) ? `<${token}>` : value);
     const iam5 = 'Wildcards CDK grants produce: KMS GenerateDataKey*/ReEncrypt* on the one data key, and the table\'s index/* for listing.';
     const findings: Array<{ id: string; reason: string }> = [
       {
@@ -169,6 +197,10 @@ export class DbrolesStack extends Stack {
       { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: iam5 },
       { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: iam5 },
       { id: `AwsSolutions-IAM5[Resource::<${logicalId(this.storage.table)}.Arn>/index/*]`, reason: iam5 },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${shown(this.region, 'AWS::Region')}:${shown(this.account, 'AWS::AccountId')}:secret:${secretNamePrefix}*]`,
+        reason: 'One secret per provisioned user, named after the job; only names under the deployment\'s prefix.',
+      },
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${roleName}]`,
         reason: 'sts:AssumeRole on the one member-account role name, in whichever member account holds the database.',

@@ -20,6 +20,8 @@ export interface TriggersProps extends ApiBackendProps {
   readonly schedule?: events.Schedule;
   /** The opt-in tag (value "true"). @default dbroles:auto-provision */
   readonly autoProvisionTag?: string;
+  /** When the reconcile also sets new passwords for every user. @default never */
+  readonly rotationSchedule?: events.Schedule;
 }
 
 /**
@@ -65,6 +67,13 @@ export class Triggers extends Construct {
       schedule: props.schedule ?? events.Schedule.rate(Duration.days(1)),
       targets: [new targets.LambdaFunction(this.reconcile, { retryAttempts: 2 })],
     });
+    if (props.rotationSchedule) {
+      new events.Rule(this, 'RotationSchedule', {
+        description: 'dbroles: new passwords for every user of every database tagged for auto-provisioning',
+        schedule: props.rotationSchedule,
+        targets: [new targets.LambdaFunction(this.reconcile, { retryAttempts: 2, event: events.RuleTargetInput.fromObject({ rotate_passwords: true }) })],
+      });
+    }
     new events.Rule(this, 'RdsCreated', {
       description: 'dbroles: provision a tagged RDS instance or cluster once it is created or restored',
       eventPattern: RDS_CREATION_PATTERN,

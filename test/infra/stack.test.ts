@@ -59,6 +59,17 @@ const STEP_FUNCTIONS_ACTIONS = [
 type AslState = { Type: string; Catch?: Array<{ Next: string }>; MaxConcurrency?: number; ItemProcessor?: { States: Record<string, AslState> }; Resource?: unknown };
 type Asl = { StartAt: string; States: Record<string, AslState> };
 
+const VAULT_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:dbroles-vault-AbCdEf';
+/** Role credentials in Secrets Manager (never DeleteSecret), and reading the Vault login. */
+const SECRETS_ACTIONS = [
+  'secretsmanager:CreateSecret',
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecretVersionStage',
+  'secretsmanager:TagResource',
+];
+
 let app: App;
 let stack: DbrolesStack;
 let template: Template;
@@ -66,7 +77,13 @@ let member: Template;
 
 beforeAll(() => {
   app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  stack = new DbrolesStack(app, 'DbrolesTest', { env: { account: '111111111111', region: 'us-east-1' }, organizationId: 'o-abc123' });
+  stack = new DbrolesStack(app, 'DbrolesTest', {
+    env: { account: '111111111111', region: 'us-east-1' },
+    organizationId: 'o-abc123',
+    vaultAddr: 'https://vault.example.com:8200',
+    vaultCredentialsSecretArn: VAULT_SECRET_ARN,
+    rotationSchedule: 'rate(30 days)',
+  });
   const memberStack = new MemberAccountStack(app, 'MemberTest');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   template = Template.fromStack(stack);
@@ -139,13 +156,21 @@ describe('DbrolesStack', () => {
   });
 
   it('asks IAM for the seed HoopAWSConnect actions and only what the store, KMS and Step Functions need', () => {
-    const allowed = new Set([...SEED_ACTIONS, ...STORE_ACTIONS, ...KMS_ACTIONS, ...STEP_FUNCTIONS_ACTIONS]);
+    const allowed = new Set([...SEED_ACTIONS, ...STORE_ACTIONS, ...KMS_ACTIONS, ...STEP_FUNCTIONS_ACTIONS, ...SECRETS_ACTIONS]);
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }>;
     const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s) => [s.Action].flat()));
     expect(actions.filter((a) => !allowed.has(a))).toEqual([]);
     const assume = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => [s.Action].flat().includes('sts:AssumeRole'));
     expect(assume.length).toBeGreaterThan(0);
     for (const s of assume) expect(JSON.stringify(s.Resource)).toContain(':iam::*:role/HoopOrganizationAccountAccessRole');
+    // Secrets Manager actions only on secrets under the prefix, or on the one Vault login secret.
+    const secrets = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const s of secrets) {
+      const resource = JSON.stringify(s.Resource);
+      expect(resource.includes(':secret:dbroles/*') || resource.includes(VAULT_SECRET_ARN), resource).toBe(true);
+    }
+    expect(JSON.stringify(policies)).not.toContain('secretsmanager:DeleteSecret');
   });
 
   it('serves every API route behind IAM authorization and exports an admin and an auditor policy', () => {
@@ -154,6 +179,7 @@ describe('DbrolesStack', () => {
       [
         'GET /api/connections',
         'GET /api/connections/{name}',
+        'GET /api/connections/{name}/credentials',
         'GET /api/dbroles/jobs',
         'GET /api/dbroles/jobs/{id}',
         'GET /api/dbroles/{id}',
@@ -167,18 +193,34 @@ describe('DbrolesStack', () => {
       ].sort(),
     );
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
-    const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as Array<{ Properties: { Description: string; PolicyDocument: { Statement: Array<{ Action: string; Resource: unknown }> } } }>;
+    const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as Array<{
+      Properties: { Description: string; PolicyDocument: { Statement: Array<{ Action: string; Effect: string; Resource: unknown }> } };
+    }>;
     const byKind = (word: string) => policies.find((p) => p.Properties.Description.includes(word));
+    // The auditor's GET/api/* would match the credentials route: an explicit Deny removes it.
+    const auditor = byKind('GET routes only')?.Properties.PolicyDocument.Statement ?? [];
+    expect(auditor.find((s) => s.Effect === 'Deny')).toMatchObject({ Action: 'execute-api:Invoke' });
+    expect(JSON.stringify(auditor.find((s) => s.Effect === 'Deny')?.Resource)).toContain('/*/GET/api/connections/*/credentials');
+    const reader = byKind('read the credentials')?.Properties.PolicyDocument.Statement ?? [];
+    expect(reader).toHaveLength(1);
+    expect(reader[0]).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
+    expect(JSON.stringify(reader[0]?.Resource)).toContain('/*/GET/api/connections/*/credentials');
+    // The admin policy's */api/* includes the credentials route.
+    expect(new RegExp(`^${'*/api/*'.replace(/\*/g, '.*')}$`).test('GET/api/connections/x/credentials')).toBe(true);
     expect(byKind('every route')?.Properties.PolicyDocument.Statement[0]?.Action).toBe('execute-api:Invoke');
     expect(JSON.stringify(byKind('every route')?.Properties.PolicyDocument.Statement[0]?.Resource)).toContain('/*/*/api/*');
     expect(JSON.stringify(byKind('GET routes only')?.Properties.PolicyDocument.Statement[0]?.Resource)).toContain('/*/GET/api/*');
     const outputs = template.toJSON().Outputs as Record<string, { Export?: { Name: string } }>;
     const exported = Object.values(outputs).map((o) => o.Export?.Name).filter(Boolean);
-    expect(exported).toEqual(expect.arrayContaining(['DbrolesTest-ApiAdminPolicyArn', 'DbrolesTest-ApiAuditorPolicyArn']));
+    expect(exported).toEqual(expect.arrayContaining(['DbrolesTest-ApiAdminPolicyArn', 'DbrolesTest-ApiAuditorPolicyArn', 'DbrolesTest-ApiCredentialsReaderPolicyArn']));
   });
 
   it('reconciles tagged databases daily and reacts to RDS creation events from the Organization', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)', State: 'ENABLED' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(30 days)',
+      Targets: [Match.objectLike({ Input: JSON.stringify({ rotate_passwords: true }) })],
+    });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['aws.rds'], 'detail-type': ['RDS DB Instance Event', 'RDS DB Cluster Event'], detail: { EventCategories: ['creation', 'restoration'] } },
     });
