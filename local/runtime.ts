@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -84,7 +85,8 @@ async function recoverInterruptedJobs(deps: WorkflowDeps, endpoint: string): Pro
 /**
  * dbroles in one process: the API handler over node:http on 127.0.0.1, the state machine run by
  * aws-local-stepfunctions, state in dynalite under the data dir (it survives a restart),
- * credentials encrypted with a local key file (0600), every request behind a bearer token.
+ * credentials encrypted with a local key file (0600), every request behind a bearer token, and
+ * every read of credentials logged to <data dir>/audit.log.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const env = options.env ?? process.env;
@@ -110,6 +112,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       DISCOVERY_REGIONS: env.DISCOVERY_REGIONS,
       SVIX_API_KEY: env.SVIX_API_KEY,
       SVIX_SERVER_URL: env.SVIX_SERVER_URL,
+      VAULT_ADDR: env.VAULT_ADDR,
+      VAULT_TOKEN: env.VAULT_TOKEN,
+      VAULT_APP_ROLE_ID: env.VAULT_APP_ROLE_ID,
+      VAULT_APP_ROLE_SECRET_ID: env.VAULT_APP_ROLE_SECRET_ID,
+      VAULT_CACERT: env.VAULT_CACERT,
+      VAULT_HTTP_REQ_TIMEOUT: env.VAULT_HTTP_REQ_TIMEOUT,
+      // Secrets Manager is offered when the process could reach it: a region or a local endpoint.
+      SECRETS_MANAGER_ENABLED:
+        env.SECRETS_MANAGER_ENABLED ?? (env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_REGION || env.AWS_DEFAULT_REGION ? 'true' : 'false'),
+      SECRETS_MANAGER_NAME_PREFIX: env.SECRETS_MANAGER_NAME_PREFIX,
     }),
   );
   const interruptedJobs = await recoverInterruptedJobs(deps, dynamo.endpoint);
@@ -118,6 +130,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const runner = new LocalWorkflowRunner(handlers, { waitMs: options.waitMs ?? 1000, retryMs: 500 });
   const running = new Set<Promise<ExecutionOutcome>>();
   const aborts = new Set<() => void>();
+  // Each read of credentials: one JSON line in <data dir>/audit.log (0600), never the password.
+  const auditFile = join(options.dataDir, 'audit.log');
+  const auditLog = (event: Record<string, unknown>) => appendFileSync(auditFile, `${JSON.stringify(event)}\n`, { mode: 0o600 });
   const apiDeps: ApiDeps = apiDepsFrom(deps, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1', {
     async start(jobId) {
       const { executionArn, done, abort } = runner.start(jobId);
@@ -129,7 +144,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       });
       return executionArn;
     },
-  });
+  }, auditLog);
   const server = createApiServer((event) => routeRequest(event, apiDeps), token.value);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -7,12 +7,14 @@ import type { Job } from '../../lambdas/core/job.ts';
 import { DbrolesClient, type ClientOptions } from './client.ts';
 import type { CliIo } from './io.ts';
 
-const withClient = (command: Command) =>
+/** The options every command that talks to a running server takes. */
+export const withClient = (command: Command, options: { json?: boolean } = {}) => {
   command
     .option('--url <url>', 'dbroles server URL (default: DBROLES_URL, else http://127.0.0.1:8009)')
     .option('--token <token>', 'bearer token (default: DBROLES_TOKEN, else <data dir>/token)')
-    .option('--data-dir <dir>', 'data dir holding the token (default: DBROLES_DATA_DIR, else ./.dbroles)')
-    .option('--json', 'print JSON for scripts');
+    .option('--data-dir <dir>', 'data dir holding the token (default: DBROLES_DATA_DIR, else ./.dbroles)');
+  return options.json === false ? command : command.option('--json', 'print JSON for scripts');
+};
 
 const TERMINAL = new Set(['completed', 'failed']);
 
@@ -63,7 +65,14 @@ async function requestFromFlags(raw: Record<string, unknown>): Promise<unknown> 
     }
   }
   const steps = String(raw.steps ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const base = { connection_prefix_name: raw.prefix, job_steps: steps, agent_id: raw.agentId };
+  const base = {
+    connection_prefix_name: raw.prefix,
+    job_steps: steps,
+    agent_id: raw.agentId,
+    rotate_passwords: Boolean(raw.rotatePasswords),
+    ...(raw.vaultSecretId ? { vault_provider: { secret_id: raw.vaultSecretId } } : {}),
+    ...(raw.secretsManager ? { aws_secrets_manager: { name_prefix: typeof raw.secretsManager === 'string' ? raw.secretsManager : undefined, kms_key_id: raw.kmsKeyId } } : {}),
+  };
   if (raw.awsArn) {
     return { ...base, aws: { instance_arn: raw.awsArn, ...(raw.ingressCidr ? { default_security_group: { ingress_cidr: raw.ingressCidr } } : {}) } };
   }
@@ -111,6 +120,10 @@ export function jobsCommand(io: CliIo, setExitCode: (code: number) => void): Com
       .option('--prefix <prefix>', 'connection name prefix: resource roles are <prefix>-ro|rw|ddl', 'dbroles')
       .option('--steps <list>', 'job steps: create-connections,send-webhook', 'create-connections')
       .option('--agent-id <id>', 'agent id written into the resource roles')
+      .option('--vault-secret-id <id>', "keep the users' credentials in Vault KV v2 at <id><user>_<host> (needs VAULT_ADDR on the server)")
+      .option('--secrets-manager [name-prefix]', "keep the users' credentials in AWS Secrets Manager, named <name-prefix><prefix>-<tier> (default prefix dbroles/)")
+      .option('--kms-key-id <key>', 'with --secrets-manager, the KMS key for new secrets')
+      .option('--rotate-passwords', 'set new passwords even where the stored ones still log in')
       .option('--wait', 'follow the job until it ends')
       .option('--timeout <seconds>', 'with --wait, give up after this long', '900')
       .action(async (raw: Record<string, unknown>) => {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { DbrolesError, UsageError } from '../../lambdas/core/errors.ts';
 import { processIo, type CliIo } from './io.ts';
+import { connectionsCommands } from './connections.ts';
 import { jobsCommand } from './jobs.ts';
 import { provisionCommand } from './provision.ts';
 import { serveCommand } from './serve.ts';
@@ -17,6 +18,7 @@ export async function runCli(argv: ReadonlyArray<string>, io: CliIo = processIo)
     .addCommand(provisionCommand(io, setExitCode))
     .addCommand(serveCommand(io))
     .addCommand(jobsCommand(io, setExitCode));
+  for (const command of connectionsCommands(io, setExitCode)) program.addCommand(command);
   // Subcommands do not inherit these: every one throws instead of exiting, and writes through io.
   const configure = (command: Command) => {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
