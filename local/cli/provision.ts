@@ -6,7 +6,7 @@ import { DEFAULT_PORTS, engineFamily } from '../../lambdas/core/engines/index.ts
 import { ENGINE_FAMILIES, ROLE_TIERS, type ConnectionTarget, type EngineName } from '../../lambdas/core/engines/types.ts';
 import { UsageError } from '../../lambdas/core/errors.ts';
 import { DEFAULT_DATABASE_CONCURRENCY, DEFAULT_USER_PREFIX, provisionRoles, type ProgressEvent } from '../../lambdas/core/provision.ts';
-import { toProvisionerResponse, withoutPasswords } from '../../lambdas/core/provision-response.ts';
+import { toProvisionerResponse, withoutPasswords } from '../../lambdas/core/hook/runbook-inputs.ts';
 import { SecretFile } from './secret-file.ts';
 import type { CliIo } from './io.ts';
 
