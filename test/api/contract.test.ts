@@ -27,7 +27,8 @@ const validTarget = (name = 'contract') => ({
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dbroles-api-'));
-  runtime = await startLocalRuntime({ dataDir, port: 0, token: 'contract-token', waitMs: 10, env: { DB_CONNECT_TIMEOUT_SECONDS: '2' } });
+  // Secrets Manager is configured here and Vault is not.
+  runtime = await startLocalRuntime({ dataDir, port: 0, token: 'contract-token', waitMs: 10, env: { DB_CONNECT_TIMEOUT_SECONDS: '2', SECRETS_MANAGER_ENABLED: 'true' } });
 });
 afterAll(async () => {
   await runtime?.stop();
@@ -77,6 +78,14 @@ describe('POST /api/dbroles/jobs', () => {
     ['no master password', { ...base, target: { ...base.target, master_password: undefined } }, /^target\.master_password: /],
     ['an unknown field', { ...base, surprise: true }, /surprise/],
     ['an array body', [], /^body: /],
+    ['both Vault and Secrets Manager', { ...base, vault_provider: { secret_id: 'kv/data/' }, aws_secrets_manager: {} }, /^aws_secrets_manager: give at most one of "vault_provider" or "aws_secrets_manager"/],
+    ['vault_provider where Vault is not configured', { ...base, vault_provider: { secret_id: 'kv/data/' } }, /^vault_provider: Vault is not configured here: set VAULT_ADDR/],
+    ['a secret_id with ":"', { ...base, vault_provider: { secret_id: 'kv:data/' } }, /^vault_provider\.secret_id: must not contain ":"/],
+    ['vault_provider on an IPv6 host', { ...base, vault_provider: { secret_id: 'kv/data/' }, target: { ...base.target, host: '::1' } }, /^vault_provider: cannot be used with an IPv6 host/],
+    ['a name_prefix outside the allowed prefix', { ...base, aws_secrets_manager: { name_prefix: 'prod/' } }, /^aws_secrets_manager\.name_prefix: must start with "dbroles\/"/],
+    ['a name_prefix with a space', { ...base, aws_secrets_manager: { name_prefix: 'dbroles/a b' } }, /^aws_secrets_manager\.name_prefix: must be 1 to 256/],
+    ['an unknown Secrets Manager field', { ...base, aws_secrets_manager: { region: 'x' } }, /aws_secrets_manager.*region/],
+    ['rotate_passwords that is not a boolean', { ...base, rotate_passwords: 'yes' }, /^rotate_passwords: /],
   ])('refuses %s with 400 naming the field', async (_label, body, message) => {
     const r = await call('POST', '/api/dbroles/jobs', body);
     expect(r.status).toBe(400);

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../lambdas/core/job.ts';
 import { directResourceKey } from '../../lambdas/core/target.ts';
 import { INTERRUPTED_MESSAGE, startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { FakeSecretsManager, startSecretsManagerEndpoint } from '../support/fake-secrets-manager.ts';
+import { startFakeVault, type FakeVault } from '../support/fake-vault.ts';
 import { mysqlRun, mysqlTry } from '../support/mysql.ts';
 import { pgQuery, pgRun, pgTry } from '../support/pg.ts';
 import { MYSQL_HOST, MYSQL_PORT, MYSQL_ROOT, MYSQL_ROOT_PASSWORD, PG_HOST, PG_PORT, PG_SUPERUSER, suffix } from '../support/servers.ts';
@@ -45,12 +47,27 @@ function dbroles(args: string[], env: Record<string, string> = {}): Promise<{ co
   });
 }
 
+let vault: FakeVault;
+let sm: FakeSecretsManager;
+let smEndpoint: Awaited<ReturnType<typeof startSecretsManagerEndpoint>>;
+
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dbroles-runtime-'));
-  runtime = await startLocalRuntime({ dataDir, port: 0, waitMs: 20, env: { DB_CONNECT_TIMEOUT_SECONDS: '30' } });
+  vault = await startFakeVault({ token: 'runtime-vault-token' });
+  sm = new FakeSecretsManager();
+  smEndpoint = await startSecretsManagerEndpoint(sm);
+  // The SDK reads these from the process, as it would on a laptop pointed at a local endpoint.
+  Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: smEndpoint.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+  runtime = await startLocalRuntime({
+    dataDir,
+    port: 0,
+    waitMs: 20,
+    env: { ...process.env, DB_CONNECT_TIMEOUT_SECONDS: '30', VAULT_ADDR: vault.url, VAULT_TOKEN: 'runtime-vault-token' },
+  });
 });
 afterAll(async () => {
   await runtime?.stop({ wait: false });
+  await Promise.all([vault?.stop(), smEndpoint?.stop()]);
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -162,6 +179,111 @@ describe('the local runtime over HTTP', () => {
       const noToken = await dbroles(['jobs', 'list', '--data-dir', join(dataDir, 'nowhere')], { DBROLES_URL: runtime.url, DBROLES_TOKEN: '' });
       expect(noToken.code).toBe(2);
       expect(noToken.stderr).toMatch(/no token: pass --token/);
+    });
+
+    describe('credentials read back', () => {
+      const cli = () => ({ DBROLES_URL: runtime.url, DBROLES_TOKEN: runtime.token });
+      const myLogin = (user: string, password: string | undefined) => mysqlTry({ ...root, user, password, database: myDb }, ['SELECT * FROM t']);
+      const myJob = async (prefix: string, extra: Record<string, unknown> = {}) => {
+        const posted = await api('POST', '/api/dbroles/jobs', {
+          connection_prefix_name: prefix,
+          job_steps: ['create-connections'],
+          target: { engine: 'mariadb', host: MYSQL_HOST, port: MYSQL_PORT, master_user: myAdmin, master_password: `initial-${s}`, name: `my-${s}`, databases: [myDb] },
+          ...extra,
+        });
+        expect(posted.status, posted.text).toBe(202);
+        const job = await waitFor(posted.body.job_id);
+        expect(job.status, job.status.message).toMatchObject({ phase: 'completed' });
+        return job;
+      };
+
+      it('serves PostgreSQL credentials through the API and the CLI, logs each read without the password, and connects with psql', async () => {
+        const got = await api('GET', `/api/connections/pg-${s}-ro/credentials`);
+        expect(got.status).toBe(200);
+        expect(got.body).toEqual({
+          name: `pg-${s}-ro`,
+          host: PG_HOST,
+          port: PG_PORT,
+          user: 'hoop_ro',
+          password: expect.stringMatching(/^.{20,}$/),
+          database: pgDbs[0],
+          provider: 'database',
+          secret_id: `${directResourceKey('postgres', PG_HOST, PG_PORT)}/hoop_ro`,
+        });
+        expect(await pgTry({ ...su(pgDbs[0]), user: 'hoop_ro', password: got.body.password }, ['SELECT * FROM app.t'])).toEqual({ ok: true });
+        const audit = (await readFile(join(dataDir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+        expect(audit.at(-1)).toMatchObject({ event: 'credentials.read', connection: `pg-${s}-ro`, provider: 'database', caller: 'bearer-token@127.0.0.1' });
+        expect(JSON.stringify(audit)).not.toContain(got.body.password);
+        expect((await stat(join(dataDir, 'audit.log'))).mode & 0o777).toBe(0o600);
+
+        const shown = await dbroles(['connections', 'get', `pg-${s}-rw`, '--json', '--show-password'], cli());
+        expect(shown.code, shown.stderr).toBe(0);
+        expect(JSON.parse(shown.stdout)).toMatchObject({ user: 'hoop_rw', provider: 'database', password: expect.any(String) });
+        expect(await pgTry({ ...su(pgDbs[1]), user: 'hoop_rw', password: JSON.parse(shown.stdout).password }, ["INSERT INTO app.t (v) VALUES ('cli')"])).toEqual({ ok: true });
+        const hidden = await dbroles(['connections', 'get', `pg-${s}-rw`], cli());
+        expect(hidden.stdout).toMatch(/password: \(hidden: add --show-password\)/);
+        expect(hidden.stdout).not.toContain(JSON.parse(shown.stdout).password);
+        const listed = await dbroles(['connections', 'list'], cli());
+        expect(listed.stdout).toMatch(new RegExp(`pg-${s}-ddl +postgres +hoop_ddl +database`));
+
+        const psql = await dbroles(['connect', `pg-${s}-ro`, '--', '-tAc', 'SELECT current_user'], cli());
+        expect(psql.code, psql.stderr).toBe(0);
+        expect(psql.stdout.trim()).toBe('hoop_ro');
+        const noClient = await dbroles(['connect', `pg-${s}-ro`], { ...cli(), PATH: '/nonexistent' });
+        expect(noClient.code).toBe(2);
+        expect(noClient.stderr).toMatch(/psql is not installed \(or not on PATH\): install the PostgreSQL client/);
+        const missing = await api('GET', '/api/connections/nope/credentials');
+        expect(missing.status).toBe(404);
+      });
+
+      it('keeps MariaDB passwords on a rerun and changes them with rotate_passwords (MariaDB checks passwords)', async () => {
+        await myJob(`myk-${s}`);
+        const first = (await api('GET', `/api/connections/myk-${s}-ro/credentials`)).body;
+        expect(await myLogin('hoop_ro', first.password)).toEqual({ ok: true });
+        await myJob(`myk-${s}`);
+        const second = (await api('GET', `/api/connections/myk-${s}-ro/credentials`)).body;
+        expect(second.password, 'a rerun keeps the password').toBe(first.password);
+        expect(await myLogin('hoop_ro', first.password)).toEqual({ ok: true });
+        await myJob(`myk-${s}`, { rotate_passwords: true });
+        const third = (await api('GET', `/api/connections/myk-${s}-ro/credentials`)).body;
+        expect(third.password).not.toBe(first.password);
+        expect(await myLogin('hoop_ro', third.password)).toEqual({ ok: true });
+        expect((await myLogin('hoop_ro', first.password)).ok, 'the rotated-out password is refused').toBe(false);
+        const mysqlClient = await dbroles(['connect', `myk-${s}-ro`, '--', '-N', '-e', 'SELECT CURRENT_USER()'], cli());
+        expect(mysqlClient.code, mysqlClient.stderr).toBe(0);
+        expect(mysqlClient.stdout.trim()).toBe('hoop_ro@%');
+      });
+
+      it('keeps MariaDB credentials in Vault, with connections that reference them the way the product we replace does', async () => {
+        const job = await myJob(`myv-${s}`, { vault_provider: { secret_id: 'kv/data/dbroles-' } });
+        const path = `kv/data/dbroles-hoop_ro_${MYSQL_HOST}`;
+        expect(job.status.result.find((r) => r.role_suffix_name === 'ro')?.credentials_info).toEqual({
+          secrets_manager_provider: 'vault',
+          secret_id: path,
+          secret_keys: ['HOST', 'PORT', 'USER', 'PASSWORD', 'DB'],
+        });
+        const connection = (await api('GET', `/api/connections/myv-${s}-ro`)).body;
+        expect(connection.env.PASS).toEqual({ secret_ref: { provider: 'vault', secret_id: path, key: 'PASSWORD' }, ref: `_vaultkv2:${path}:PASSWORD` });
+        expect(connection.env.HOST).toEqual({ secret_ref: { provider: 'vault', secret_id: path, key: 'HOST' }, ref: `_vaultkv2:${path}:HOST` });
+        expect(vault.kv.get(path)).toMatchObject({ HOST: MYSQL_HOST, PORT: String(MYSQL_PORT), USER: 'hoop_ro', DB: myDb });
+        const creds = (await api('GET', `/api/connections/myv-${s}-ro/credentials`)).body;
+        expect(creds).toMatchObject({ provider: 'vault', secret_id: path, user: 'hoop_ro', database: myDb, password: vault.kv.get(path)?.PASSWORD });
+        expect(await myLogin('hoop_ro', creds.password)).toEqual({ ok: true });
+        for (const text of [JSON.stringify(job), JSON.stringify(connection)]) expect(text).not.toContain(creds.password);
+      });
+
+      it('keeps MariaDB credentials in AWS Secrets Manager in the JSON of AWS rotation, with AWSPENDING cleared', async () => {
+        const job = await myJob(`mys-${s}`, { aws_secrets_manager: {} });
+        const secret = sm.find(`dbroles/mys-${s}-rw`);
+        expect(job.status.result.find((r) => r.role_suffix_name === 'rw')?.credentials_info).toMatchObject({ secrets_manager_provider: 'aws-secrets-manager', secret_id: secret.arn });
+        const value = JSON.parse(sm.staged(secret.name, 'AWSCURRENT')?.value ?? '{}');
+        expect(value).toMatchObject({ engine: 'mariadb', host: MYSQL_HOST, port: MYSQL_PORT, username: 'hoop_rw', dbname: myDb });
+        expect(sm.staged(secret.name, 'AWSPENDING')).toBeUndefined();
+        const creds = (await api('GET', `/api/connections/mys-${s}-rw/credentials`)).body;
+        expect(creds).toMatchObject({ provider: 'aws-secrets-manager', secret_id: secret.arn, password: value.password });
+        expect(await mysqlTry({ ...root, user: 'hoop_rw', password: creds.password, database: myDb }, ["INSERT INTO t (v) VALUES ('sm')"])).toEqual({ ok: true });
+        expect(JSON.stringify(job)).not.toContain(creds.password);
+      });
     });
   });
 

@@ -126,10 +126,6 @@ async function rdsTarget(request: JobRequest, jobId: string, deps: WorkflowDeps)
 export async function prepare(input: z.infer<typeof PrepareInputSchema>, deps: WorkflowDeps): Promise<PrepareOutput> {
   const { job, request } = await deps.jobs.get(input.job_id);
   return trackStep(deps, job.id, 'Prepare', async () => {
-    if (request.vault_provider) {
-      // Refused rather than ignored: credentials silently kept elsewhere than asked would surprise.
-      throw new DbrolesError('vault_provider is not supported yet: remove it to keep the credentials in dbroles\' encrypted store');
-    }
     let target: DbTarget;
     if (request.target) {
       target = directTarget(request);

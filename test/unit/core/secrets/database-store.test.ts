@@ -123,3 +123,13 @@ describe('DynamoCredentialStore masters', () => {
     expect((await doc().send(new GetCommand({ TableName: TABLE, Key: masterCredentialKey(server, 'admin') }))).Item?.version).toBe(4);
   });
 });
+
+describe('SecretStores.check', () => {
+  it('refuses a store that is not configured here, naming the field', async () => {
+    const { SecretStores } = await import('../../../../lambdas/core/secrets/secret-stores.ts');
+    const none = new SecretStores({ database: store() });
+    expect(() => none.check({ aws_secrets_manager: {} })).toThrow(/^aws_secrets_manager: AWS Secrets Manager is not configured here/);
+    expect(() => none.check({ vault_provider: { secret_id: 'kv/data/' } })).toThrow(/^vault_provider: Vault is not configured here/);
+    expect(() => none.check({})).not.toThrow();
+  });
+});

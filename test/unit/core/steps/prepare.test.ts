@@ -158,12 +158,6 @@ describe('prepare', () => {
     await expect(prepare({ job_id: await jobFor('arn:aws:rds:us-east-1:111111111111:db:db4') }, deps)).rejects.toThrow(message);
   });
 
-  it('refuses vault_provider instead of ignoring it', async () => {
-    const id = await jobFor('arn:aws:rds:us-east-1:111111111111:db:pg9', { vault_provider: { secret_id: 'dbsecrets/data/' } });
-    await expect(prepare({ job_id: id }, deps)).rejects.toThrow(/^vault_provider is not supported yet/);
-    expect(rds.calls()).toHaveLength(0);
-  });
-
   it('names a missing instance', async () => {
     rds.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('DBInstance nope not found.'), { name: 'DBInstanceNotFoundFault' }));
     await expect(prepare({ job_id: await jobFor('arn:aws:rds:us-east-1:111111111111:db:nope') }, deps)).rejects.toThrow(
