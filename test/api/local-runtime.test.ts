@@ -282,6 +282,7 @@ describe('the local runtime over HTTP', () => {
         const creds = (await api('GET', `/api/connections/mys-${s}-rw/credentials`)).body;
         expect(creds).toMatchObject({ provider: 'aws-secrets-manager', secret_id: secret.arn, password: value.password });
         expect(await mysqlTry({ ...root, user: 'hoop_rw', password: creds.password, database: myDb }, ["INSERT INTO t (v) VALUES ('sm')"])).toEqual({ ok: true });
+        expect((await api('GET', `/api/connections/mys-${s}-rw`)).body.env.PASS).toEqual({ secret_ref: { provider: 'aws-secrets-manager', secret_id: secret.arn, key: 'password' } });
         expect(JSON.stringify(job)).not.toContain(creds.password);
       });
     });

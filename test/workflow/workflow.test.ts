@@ -185,6 +185,9 @@ describe('the state machine, run locally with the real task handlers', () => {
     expect(payload.spec).toEqual(job.spec);
     expect(payload.status).toEqual(job.status);
     expect(payload.completed_at).toBe(job.completed_at);
+    expect(payload.status.result.map((r) => r.credentials_info)).toEqual(
+      ['ro', 'rw', 'ddl'].map((t) => ({ secrets_manager_provider: 'database', secret_id: `${arnOf('pg-one')}/hoop_${t}`, secret_keys: [] })),
+    );
     expect(svix.requests.find((r) => /\/msg/.test(r.path))?.path).toMatch(/^\/api\/v1\/app\/org-test\/msg\b/);
 
     // No secret anywhere a user or a webhook can see.
@@ -192,8 +195,10 @@ describe('the state machine, run locally with the real task handlers', () => {
     for (const secret of await secretsOf(arnOf('pg-one'))) expect(visible).not.toContain(secret);
   });
 
-  it('reuses the stored master password on the next job instead of resetting it', async () => {
+  it('reuses the stored master and user passwords on the next job instead of resetting them', async () => {
     const before = rds.modifyCalls.length;
+    const passwords = async () => Promise.all(['hoop_ro', 'hoop_rw', 'hoop_ddl'].map(async (u) => (await roleSecrets().read(`${arnOf('pg-one')}/${u}`)).password));
+    const earlier = await passwords();
     const id = await createJob({ aws: { instance_arn: arnOf('pg-one') }, job_steps: [] });
     const { outcome, job } = await runJob(id);
     expect(outcome.status, job.status.message).toBe('SUCCEEDED');
@@ -201,6 +206,8 @@ describe('the state machine, run locally with the real task handlers', () => {
     expect(rds.modifyCalls).toHaveLength(before);
     expect(job.steps.WaitMasterApplied).toBeUndefined();
     expect(job.steps.Notify).toMatchObject({ status: 'skipped' });
+    expect(await passwords()).toEqual(earlier);
+    expect(await pgTry({ ...superuser('app1'), user: 'hoop_ro', password: earlier[0] }, ['SELECT 1'])).toEqual({ ok: true });
   });
 
   it('recovers from a crash right after Modify and before promote with the pending password', async () => {

@@ -45,6 +45,16 @@ describe('reconcileTaggedDatabases', () => {
     expect(record.job.execution_arn).toBe(`arn:exec:${record.job.id}`);
     expect(record.request.job_steps).toEqual(['create-connections', 'send-webhook']);
     expect(record.request.connection_prefix_name).toMatch(/^(pg|aurora-w)-2000000000\d\d$/);
+    expect(record.request.rotate_passwords, 'the daily reconcile keeps working passwords').toBe(false);
+  });
+
+  it('asks every job to rotate passwords when run by the rotation schedule', async () => {
+    const org = fakeOrganization({ accounts: 1, regions: ['us-east-1'], latencyMs: 0 });
+    restore = org.restore;
+    const d = await deps();
+    const outcome = await reconcileTaggedDatabases(d, { rotatePasswords: true });
+    expect(outcome.started.length).toBeGreaterThan(0);
+    for (const { job_id } of outcome.started) expect((await d.jobs.get(job_id)).request.rotate_passwords).toBe(true);
   });
 });
 
