@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseVaultTimeout, VaultClient } from '../../../../lambdas/core/secrets/vault-client.ts';
@@ -118,6 +120,25 @@ describe('VaultRoleSecretStore', () => {
     } finally {
       for (const s of sockets) s.destroy();
       silent.close();
+    }
+  });
+
+  it('verifies Vault\'s certificate against VAULT_CACERT, and refuses it without', async () => {
+    // A self-signed certificate made for these tests only (test/fixtures/vault-tls).
+    const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/vault-tls/${name}`, import.meta.url), 'utf8');
+    const tls = createHttpsServer({ cert: fixture('test-only-cert.pem'), key: fixture('test-only-key.pem') }, (req, res) => {
+      res.writeHead(req.headers['x-vault-token'] === 'tls-token' ? 404 : 403, { 'content-type': 'application/json' });
+      res.end('{"errors":[]}');
+    });
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
+    try {
+      const address = `https://127.0.0.1:${(tls.address() as { port: number }).port}`;
+      const trusted = new VaultClient({ address, auth: async () => ({ token: 'tls-token' }), caCert: fixture('test-only-cert.pem') });
+      expect(await new VaultRoleSecretStore(trusted, 'x/data/').readCurrent(scope)).toBeUndefined();
+      const untrusted = new VaultClient({ address, auth: async () => ({ token: 'tls-token' }) });
+      await expect(new VaultRoleSecretStore(untrusted, 'x/data/').readCurrent(scope)).rejects.toThrow(/cannot reach Vault at https:\/\/127\.0\.0\.1:\d+: DEPTH_ZERO_SELF_SIGNED_CERT/);
+    } finally {
+      tls.close();
     }
   });
 });
