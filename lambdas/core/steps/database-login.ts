@@ -22,15 +22,7 @@ export function connectionTarget(target: DbTarget, user: string, password: strin
  * wrong password and never triggers a reset.
  */
 export async function masterLogsIn(target: DbTarget, password: string, deps: Pick<WorkflowDeps, 'config' | 'provisioners'>): Promise<boolean> {
-  const provisioner = deps.provisioners[ENGINE_FAMILIES[target.engine]];
-  try {
-    const session = await provisioner.connect(connectionTarget(target, target.master_user, password, deps));
-    await session.close();
-    return true;
-  } catch (error) {
-    if (provisioner.isAuthenticationError(error)) return false;
-    throw error;
-  }
+  return userLogsIn(target, { user: target.master_user, password, database: '' }, deps);
 }
 
 /**
