@@ -61,9 +61,9 @@ async function exec(config: pg.ClientConfig, statements: string[]): Promise<stri
 
 async function main(): Promise<number> {
   const started = performance.now();
-  const dataDir = await mkdtemp(join(tmpdir(), 'dbroles-demo-'));
   console.log('1/5 starting an embedded PostgreSQL 18 (SCRAM passwords)...');
   const server = await startEmbeddedPostgres();
+  const dataDir = await mkdtemp(join(tmpdir(), 'dbroles-demo-'));
   let runtime;
   try {
     const host = '127.0.0.1';
