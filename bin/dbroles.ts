@@ -28,6 +28,10 @@ new DbrolesStack(app, context('stackName') ?? 'Dbroles', {
   vaultAddr: context('vaultAddr'),
   vaultCredentialsSecretArn: context('vaultCredentialsSecretArn'),
   rotationSchedule: context('rotationSchedule'),
+  runbooksGitUrl: context('runbooksGitUrl'),
+  runbooksGitBranch: context('runbooksGitBranch'),
+  runbooksGitTokenSecretArn: context('runbooksGitTokenSecretArn'),
+  hookTimeoutSeconds: context('hookTimeoutSeconds') ? Number(context('hookTimeoutSeconds')) : undefined,
   masterCheckIntervalSeconds: context('masterCheckIntervalSeconds') ? Number(context('masterCheckIntervalSeconds')) : undefined,
   vpc: vpcId ? { vpcId, subnetIds: list('subnetIds'), securityGroupIds: list('securityGroupIds') } : undefined,
 });

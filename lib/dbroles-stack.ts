@@ -1,6 +1,9 @@
 import { CfnElement, CfnOutput, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { fileURLToPath } from 'node:url';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DEFAULT_CROSS_ACCOUNT_ROLE_NAME } from '../lambdas/core/aws/access.ts';
@@ -47,6 +50,14 @@ export interface DbrolesStackProps extends StackProps {
   readonly vaultCredentialsSecretArn?: string;
   /** When every tagged database gets new passwords (an EventBridge expression, e.g. rate(30 days)). @default never: passwords are kept */
   readonly rotationSchedule?: string;
+  /** HTTPS git repository holding hoop-hooks/aws-connect-post-exec.runbook.py. @default no runbook hook */
+  readonly runbooksGitUrl?: string;
+  /** Its branch. @default the repository's default branch */
+  readonly runbooksGitBranch?: string;
+  /** Secrets Manager secret (ARN) whose value is a token for that repository. @default no token */
+  readonly runbooksGitTokenSecretArn?: string;
+  /** Seconds the hook may run before it is killed. @default 60 */
+  readonly hookTimeoutSeconds?: number;
 }
 
 const HANDLER_FILES: Record<TaskName, string> = {
@@ -56,6 +67,7 @@ const HANDLER_FILES: Record<TaskName, string> = {
   CheckMasterApplied: 'check-master-applied.ts',
   ProvisionRole: 'provision-role.ts',
   Finalize: 'finalize.ts',
+  RunHook: 'run-hook.ts',
   RecordFailure: 'record-failure.ts',
   Notify: 'notify.ts',
 };
@@ -88,7 +100,12 @@ export class DbrolesStack extends Stack {
       SECRETS_MANAGER_NAME_PREFIX: props.secretNamePrefix,
       VAULT_ADDR: props.vaultAddr,
       VAULT_CREDENTIALS_SECRET_ARN: props.vaultCredentialsSecretArn,
+      DBROLES_RUNBOOKS_GIT_URL: props.runbooksGitUrl,
+      DBROLES_RUNBOOKS_GIT_BRANCH: props.runbooksGitBranch,
+      DBROLES_RUNBOOKS_GIT_TOKEN_SECRET_ARN: props.runbooksGitTokenSecretArn,
+      DBROLES_HOOK_TIMEOUT_SECONDS: props.hookTimeoutSeconds,
     };
+    const hookTimeoutSeconds = WorkflowEnvSchema.shape.DBROLES_HOOK_TIMEOUT_SECONDS.parse(props.hookTimeoutSeconds);
     if (props.vaultAddr && !props.vaultCredentialsSecretArn) throw new Error('vaultAddr needs vaultCredentialsSecretArn: the Secrets Manager secret holding the Vault token or AppRole');
     const secretNamePrefix = WorkflowEnvSchema.shape.SECRETS_MANAGER_NAME_PREFIX.parse(props.secretNamePrefix);
     const roleSecrets = `arn:${this.partition}:secretsmanager:${this.region}:${this.account}:secret:${secretNamePrefix}*`;
@@ -100,20 +117,37 @@ export class DbrolesStack extends Stack {
       subnets: { subnets: props.vpc.subnetIds.map((s, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, s)) },
       securityGroups: props.vpc.securityGroupIds.map((g, i) => ec2.SecurityGroup.fromSecurityGroupId(this, `TaskSg${i}`, g)),
     };
+    // The hook runs in its own small Python function: the script gets python3 and nothing of dbroles.
+    const hookRunner = new lambda.Function(this, 'HookRunnerFunction', {
+      runtime: lambda.Runtime.PYTHON_3_13,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'handler.handler',
+      code: lambda.Code.fromAsset(fileURLToPath(new URL('../lambdas/hook-runner', import.meta.url)), { exclude: ['test_*.py', '__pycache__'] }),
+      timeout: Duration.seconds(hookTimeoutSeconds + 30),
+      memorySize: 512,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: new logs.LogGroup(this, 'HookRunnerFunctionLogs', { retention: logs.RetentionDays.THREE_MONTHS }),
+      vpc: vpc?.vpc,
+      vpcSubnets: vpc?.subnets,
+      securityGroups: vpc?.securityGroups,
+    });
+    const timeouts: Partial<Record<TaskName, Duration>> = { ProvisionRole: Duration.minutes(15), RunHook: Duration.seconds(hookTimeoutSeconds + 90) };
     const fns = Object.fromEntries(
       TASKS.map((name) => [
         name,
         new TaskFunction(this, `${name}Function`, {
           handlerFile: `workflow/${HANDLER_FILES[name]}`,
           environment,
+          extraEnvironment: name === 'RunHook' ? { HOOK_RUNNER_FUNCTION_NAME: hookRunner.functionName } : undefined,
           vpc,
-          timeout: name === 'ProvisionRole' ? Duration.minutes(15) : Duration.minutes(2),
+          timeout: timeouts[name] ?? Duration.minutes(2),
         }),
       ]),
     ) as Record<TaskName, TaskFunction>;
+    hookRunner.grantInvoke(fns.RunHook);
 
     for (const fn of Object.values(fns)) this.storage.table.grantReadWriteData(fn);
-    for (const name of ['MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'RecordFailure'] as const) this.storage.key.grantEncryptDecrypt(fns[name]);
+    for (const name of ['MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'RunHook', 'RecordFailure'] as const) this.storage.key.grantEncryptDecrypt(fns[name]);
     const allow = (names: TaskName[], sid: string, actions: string[], resources: string[]) => {
       for (const name of names) fns[name].addToRolePolicy(new iam.PolicyStatement({ sid, actions, resources }));
     };
@@ -138,7 +172,10 @@ export class DbrolesStack extends Stack {
       ['secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'],
       [roleSecrets],
     );
-    if (vaultSecret) vaultSecret.grantRead(fns.ProvisionRole);
+    // The hook reads the users' credentials back from whichever store the job chose.
+    allow(['RunHook'], 'ReadRoleSecrets', ['secretsmanager:GetSecretValue'], [roleSecrets]);
+    if (vaultSecret) for (const name of ['ProvisionRole', 'RunHook'] as const) vaultSecret.grantRead(fns[name]);
+    if (props.runbooksGitTokenSecretArn) secretsmanager.Secret.fromSecretCompleteArn(this, 'RunbooksGitToken', props.runbooksGitTokenSecretArn).grantRead(fns.RunHook);
 
     this.workflow = new Workflow(this, 'Workflow', {
       functions: fns as WorkflowFunctions,
@@ -171,6 +208,10 @@ export class DbrolesStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint });
     this.acknowledgeNagFindings([...Object.values(fns), backend.handler, triggers.reconcile, triggers.onRdsEvent], roleName, secretNamePrefix);
+    Validations.of(fns.RunHook).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(hookRunner.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason: 'RunHook invokes the one hook runner function by any version (the CDK grantInvoke).',
+    });
   }
 
   /**

@@ -18,6 +18,7 @@ export const TASK_STATES: Record<string, TaskName> = {
   CheckMasterApplied: 'CheckMasterApplied',
   ProvisionRole: 'ProvisionRole',
   Finalize: 'Finalize',
+  RunHook: 'RunHook',
   RecordFailure: 'RecordFailure',
   Notify: 'Notify',
   NotifyFailure: 'Notify',
@@ -33,7 +34,7 @@ export interface WorkflowOptions {
  * States, in order:
  *   Init → Prepare → SecurityGroupRequested? → [EnsureSecurityGroup] → MasterCredentials →
  *   MasterApplied? ⇄ (WaitMasterApplied → CheckMasterApplied) → ProvisionRoles (Map of ProvisionRole,
- *   maxConcurrency 3, a failed item becomes RoleFailed) → Finalize → Notify → Done.
+ *   maxConcurrency 3, a failed item becomes RoleFailed) → Finalize → RunHook → Notify → Done.
  * Every task outside the Map catches into RecordFailure → NotifyFailure → JobFailed, so a job is never
  * left running. Each result goes under `$.steps.<name>`: the input is never overwritten.
  */
@@ -91,6 +92,7 @@ export function defineWorkflow(scope: Construct, fns: WorkflowFunctions, options
   provisionRoles.itemProcessor(provisionRole);
 
   const finalize = task('Finalize', 'Finalize', { ...jobId, ...target, 'results.$': '$.steps.provisionRoles' }, '$.steps.finalize');
+  const runHook = task('RunHook', 'RunHook', { ...jobId, ...target }, '$.steps.runHook');
   const notify = task('Notify', 'Notify', jobId, '$.steps.notify');
 
   const recordFailure = task('RecordFailure', 'RecordFailure', { ...jobId, 'error.$': '$.error', 'steps.$': '$.steps' }, '$.steps.recordFailure');
@@ -104,9 +106,14 @@ export function defineWorkflow(scope: Construct, fns: WorkflowFunctions, options
     t.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
   }
   notify.addCatch(new sfn.Succeed(scope, 'DoneWithoutWebhook'), { errors: [sfn.Errors.ALL], resultPath: '$.notifyError' });
+  // A hook that cannot run never fails the job: its outcome is on the job, and Notify still runs.
+  runHook.addCatch(notify, { errors: [sfn.Errors.ALL], resultPath: '$.runHookError' });
 
   const masterApplied = new sfn.Choice(scope, 'MasterApplied?')
-    .when(sfn.Condition.booleanEquals('$.steps.master.applied', true), provisionRoles.next(finalize).next(notify).next(new sfn.Succeed(scope, 'Done')))
+    .when(
+      sfn.Condition.booleanEquals('$.steps.master.applied', true),
+      provisionRoles.next(finalize).next(runHook).next(notify).next(new sfn.Succeed(scope, 'Done')),
+    )
     .otherwise(waitMasterApplied.next(checkMasterApplied));
   checkMasterApplied.next(masterApplied);
   masterCredentials.next(masterApplied);

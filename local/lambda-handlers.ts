@@ -7,6 +7,7 @@ import { handler as notify } from '../lambdas/workflow/notify.ts';
 import { handler as prepare } from '../lambdas/workflow/prepare.ts';
 import { handler as provisionRole } from '../lambdas/workflow/provision-role.ts';
 import { handler as recordFailure } from '../lambdas/workflow/record-failure.ts';
+import { handler as runHook } from '../lambdas/workflow/run-hook.ts';
 import type { TaskHandlers } from './workflow-runner.ts';
 
 /** What a Lambda handler is given besides its event; enough for middy and Powertools. */
@@ -38,6 +39,7 @@ export const lambdaTaskHandlers: TaskHandlers = {
   CheckMasterApplied: call('CheckMasterApplied', checkMasterApplied),
   ProvisionRole: call('ProvisionRole', provisionRole),
   Finalize: call('Finalize', finalize),
+  RunHook: call('RunHook', runHook),
   RecordFailure: call('RecordFailure', recordFailure),
   Notify: call('Notify', notify),
 };

@@ -6,6 +6,9 @@ import { ConfiguredAwsAccess } from '../core/aws/configured-access.ts';
 import { DynamoAwsSettingsStore } from '../core/store/aws-settings-store.ts';
 import { PROVISIONERS } from '../core/engines/index.ts';
 import { generatePassword } from '../core/password.ts';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaHookRunner, LocalHookRunner } from '../core/hook/hook-runner.ts';
+import { DirRunbookSource, GitRunbookSource, type RunbookSource } from '../core/hook/runbook-source.ts';
 import { KmsEnvelopeCipher, LocalKeyCipher } from '../core/secrets/cipher.ts';
 import { DatabaseRoleSecretStore } from '../core/secrets/database-store.ts';
 import { SecretStores } from '../core/secrets/secret-stores.ts';
@@ -53,6 +56,20 @@ export function vaultClientFrom(env: WorkflowEnv, secretsManager: SecretsManager
   });
 }
 
+/** The runbook source the environment names: a git repository, a local folder, or none. */
+export function runbookSourceFrom(env: WorkflowEnv, secretsManager: SecretsManagerClient): RunbookSource | undefined {
+  if (env.DBROLES_RUNBOOKS_GIT_URL) {
+    const arn = env.DBROLES_RUNBOOKS_GIT_TOKEN_SECRET_ARN;
+    const token = env.DBROLES_RUNBOOKS_GIT_TOKEN;
+    return new GitRunbookSource({
+      url: env.DBROLES_RUNBOOKS_GIT_URL,
+      branch: env.DBROLES_RUNBOOKS_GIT_BRANCH,
+      token: arn ? async () => (await secretsManager.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString : async () => token,
+    });
+  }
+  return env.DBROLES_RUNBOOKS_DIR ? new DirRunbookSource(env.DBROLES_RUNBOOKS_DIR) : undefined;
+}
+
 /** Builds the workflow's dependencies from its environment. */
 export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
   // A local endpoint (dynalite) gets its own dummy credentials, so AWS credentials in the environment stay for AWS.
@@ -89,6 +106,8 @@ export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
       secretsManager: env.SVIX_API_KEY_SECRET_ARN ? secretsManager : undefined,
       serverUrl: env.SVIX_SERVER_URL,
     }),
+    runbooks: runbookSourceFrom(env, secretsManager),
+    hookRunner: env.HOOK_RUNNER_FUNCTION_NAME ? new LambdaHookRunner(new LambdaClient({}), env.HOOK_RUNNER_FUNCTION_NAME) : new LocalHookRunner(),
     clock: () => new Date(),
     generatePassword,
     config: {
@@ -99,6 +118,7 @@ export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
       dbTls: env.DB_TLS,
       connectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_SECONDS,
       discoveryRegions: env.DISCOVERY_REGIONS?.split(',').map((r) => r.trim()).filter(Boolean),
+      hookTimeoutSeconds: env.DBROLES_HOOK_TIMEOUT_SECONDS,
     },
   };
 }

@@ -42,6 +42,17 @@ export const WorkflowEnvSchema = z
     SECRETS_MANAGER_ENABLED: z.enum(['true', 'false']).default('false'),
     /** The secret name prefix the deployment's IAM allows; also the default name_prefix. */
     SECRETS_MANAGER_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,256}$/).default('dbroles/'),
+    /** The runbook hook's git repository (HTTPS), its branch and a token for it. */
+    DBROLES_RUNBOOKS_GIT_URL: z.string().url().optional(),
+    DBROLES_RUNBOOKS_GIT_BRANCH: z.string().min(1).optional(),
+    DBROLES_RUNBOOKS_GIT_TOKEN: z.string().min(1).optional(),
+    /** Deployed: a Secrets Manager secret holding the git token (the whole SecretString). */
+    DBROLES_RUNBOOKS_GIT_TOKEN_SECRET_ARN: z.string().min(1).optional(),
+    /** Or a folder on the local runtime's machine holding hoop-hooks/aws-connect-post-exec.runbook.py. */
+    DBROLES_RUNBOOKS_DIR: z.string().min(1).optional(),
+    DBROLES_HOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(840).default(60),
+    /** Deployed: the Python Lambda that runs the hook; locally python3 runs as a child process. */
+    HOOK_RUNNER_FUNCTION_NAME: z.string().min(1).optional(),
     /** DynamoDB endpoint override (dynalite when local). */
     DYNAMODB_ENDPOINT: z.string().url().optional(),
   })

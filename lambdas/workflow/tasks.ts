@@ -7,10 +7,11 @@ import { notify, NotifyInputSchema } from '../core/steps/notify.ts';
 import { prepare, PrepareInputSchema } from '../core/steps/prepare.ts';
 import { provisionRole, ProvisionRoleInputSchema } from '../core/steps/provision-role.ts';
 import { recordFailure, RecordFailureInputSchema } from '../core/steps/record-failure.ts';
+import { runHook, RunHookInputSchema } from '../core/steps/run-hook.ts';
 import { parseInput } from './input.ts';
 
 /** The Lambda tasks of the workflow, by name. The state machine (lib/workflow.ts) calls them. */
-export const TASKS = ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'Finalize', 'RecordFailure', 'Notify'] as const;
+export const TASKS = ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'Finalize', 'RunHook', 'RecordFailure', 'Notify'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 function task<S extends z.ZodType, R>(name: TaskName, schema: S, run: (input: z.infer<S>, deps: WorkflowDeps) => Promise<R>) {
@@ -25,6 +26,7 @@ export const TASK_IMPLEMENTATIONS: Record<TaskName, (event: unknown, deps: Workf
   CheckMasterApplied: task('CheckMasterApplied', CheckMasterAppliedInputSchema, checkMasterApplied),
   ProvisionRole: task('ProvisionRole', ProvisionRoleInputSchema, provisionRole),
   Finalize: task('Finalize', FinalizeInputSchema, finalize),
+  RunHook: task('RunHook', RunHookInputSchema, runHook),
   RecordFailure: task('RecordFailure', RecordFailureInputSchema, recordFailure),
   Notify: task('Notify', NotifyInputSchema, notify),
 };

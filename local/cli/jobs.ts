@@ -32,10 +32,17 @@ function summary(job: Job): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Follows a job until it ends, printing each step as it changes. Returns the final job. */
+/** After the phase is final, how long to wait for the hook and the webhook (Notify, the last step) at most. */
+const TRAILING_STEPS_GRACE_MS = 120_000;
+
+/**
+ * Follows a job until it ends, printing each step as it changes: until its phase is final and its
+ * last step, Notify (after the runbook hook), has run. Returns the final job.
+ */
 export async function followJob(client: DbrolesClient, id: string, io: CliIo, options: { json: boolean; timeoutSeconds: number; intervalMs?: number }): Promise<Job> {
   const seen = new Map<string, string>();
   const deadline = Date.now() + options.timeoutSeconds * 1000;
+  let endedAt: number | undefined;
   for (;;) {
     const job = await client.getJob(id);
     if (!options.json) {
@@ -47,7 +54,10 @@ export async function followJob(client: DbrolesClient, id: string, io: CliIo, op
         }
       }
     }
-    if (TERMINAL.has(job.status.phase)) return job;
+    if (TERMINAL.has(job.status.phase)) {
+      endedAt ??= Date.now();
+      if (job.steps.Notify !== undefined || Date.now() - endedAt > TRAILING_STEPS_GRACE_MS) return job;
+    }
     if (Date.now() > deadline) throw new UsageError(`job ${id} is still ${job.status.phase} after ${options.timeoutSeconds} s (see --timeout)`);
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 1000));
   }

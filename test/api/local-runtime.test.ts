@@ -30,7 +30,8 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: r.status, body: text ? JSON.parse(text) : undefined, text };
 }
 
-async function waitFor(id: string, until: (job: Job) => boolean = (j) => j.status.phase !== 'running'): Promise<Job> {
+/** By default, until the job ended and its last step (Notify, after the hook) has run. */
+async function waitFor(id: string, until: (job: Job) => boolean = (j) => j.status.phase !== 'running' && j.steps.Notify !== undefined): Promise<Job> {
   for (let i = 0; i < 300; i++) {
     const job = (await api('GET', `/api/dbroles/jobs/${id}`)).body as Job;
     if (until(job)) return job;
@@ -62,7 +63,14 @@ beforeAll(async () => {
     dataDir,
     port: 0,
     waitMs: 20,
-    env: { ...process.env, DB_CONNECT_TIMEOUT_SECONDS: '30', VAULT_ADDR: vault.url, VAULT_TOKEN: 'runtime-vault-token' },
+    env: {
+      ...process.env,
+      DB_CONNECT_TIMEOUT_SECONDS: '30',
+      VAULT_ADDR: vault.url,
+      VAULT_TOKEN: 'runtime-vault-token',
+      // npm start with the seed's example hook in a local folder: python3 runs as a child process.
+      DBROLES_RUNBOOKS_DIR: fileURLToPath(new URL('../fixtures/runbooks', import.meta.url)),
+    },
   });
 });
 afterAll(async () => {
@@ -121,6 +129,8 @@ describe('the local runtime over HTTP', () => {
       const job = await waitFor(posted.body.job_id);
       expect(job.status, job.status.message).toMatchObject({ phase: 'completed', message: 'All user roles have been successfully provisioned' });
       expect(job.status.result.map((r) => [r.user_role, r.status])).toEqual([['hoop_ro', 'completed'], ['hoop_rw', 'completed'], ['hoop_ddl', 'completed']]);
+      expect(job.hook_status, job.hook_status?.output).toMatchObject({ exit_code: 0, output: expect.stringContaining('response status: completed') });
+      expect(job.hook_status?.output).toContain('credentials role password -> REDACTED');
       const connections = await api('GET', '/api/connections');
       const ours = connections.body.items.filter((c: { name: string }) => c.name.startsWith(`pg-${s}-`));
       expect(ours.map((c: { name: string }) => c.name).sort()).toEqual([`pg-${s}-ddl`, `pg-${s}-ro`, `pg-${s}-rw`]);

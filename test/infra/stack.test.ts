@@ -111,15 +111,23 @@ describe('DbrolesStack', () => {
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ EnableKeyRotation: true }) });
   });
 
-  it('runs every Lambda (8 tasks, the API, 2 triggers) on Node 22 with X-Ray, the table and the KMS key in its environment', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: Record<string, unknown> }>;
-    expect(functions).toHaveLength(11);
+  it('runs every Lambda (9 tasks, the API, 2 triggers on Node 22; the hook runner on Python) with X-Ray, the table and the KMS key in its environment', () => {
+    const all = Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: Record<string, unknown> }>;
+    const [hookRunner, ...others] = all.filter((fn) => fn.Properties.Runtime === 'python3.13');
+    expect(others).toEqual([]);
+    // The hook runner gets nothing of dbroles: no table, no key, no environment at all.
+    expect(hookRunner?.Properties).toMatchObject({ Handler: 'handler.handler', TracingConfig: { Mode: 'Active' } });
+    expect(hookRunner?.Properties.Environment).toBeUndefined();
+    const functions = all.filter((fn) => fn !== hookRunner);
+    expect(functions).toHaveLength(12);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     }
     const tasks = functions.filter((fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.STATE_MACHINE_ARN === undefined);
-    expect(tasks).toHaveLength(8);
+    expect(tasks).toHaveLength(9);
+    const runHook = tasks.filter((fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.HOOK_RUNNER_FUNCTION_NAME);
+    expect(runHook).toHaveLength(1);
     for (const fn of tasks) {
       expect(fn.Properties.Environment).toMatchObject({
         Variables: { DBROLES_TABLE: expect.anything(), CREDENTIALS_KMS_KEY_ID: expect.anything(), DB_TLS: 'verify', NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' },
@@ -146,8 +154,12 @@ describe('DbrolesStack', () => {
       ([, s]) => s.Type === 'Task',
     );
     expect(tasks.map(([name]) => name).sort()).toEqual(
-      ['CheckMasterApplied', 'EnsureSecurityGroup', 'Finalize', 'MasterCredentials', 'Notify', 'NotifyFailure', 'Prepare', 'ProvisionRole', 'RecordFailure'].sort(),
+      ['CheckMasterApplied', 'EnsureSecurityGroup', 'Finalize', 'MasterCredentials', 'Notify', 'NotifyFailure', 'Prepare', 'ProvisionRole', 'RecordFailure', 'RunHook'].sort(),
     );
+    // Finalize → RunHook → Notify; a hook that cannot run still reaches Notify.
+    expect((deployed.States.Finalize as { Next?: string }).Next).toBe('RunHook');
+    expect((deployed.States.RunHook as { Next?: string }).Next).toBe('Notify');
+    expect(deployed.States.RunHook?.Catch?.[0]?.Next).toBe('Notify');
     for (const [name, state] of tasks) expect(state.Catch?.length, `${name} has a Catch`).toBeGreaterThan(0);
     for (const name of ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied', 'Finalize']) {
       expect(deployed.States[name]?.Catch?.[0]?.Next, `${name} fails into RecordFailure`).toBe('RecordFailure');
@@ -227,8 +239,8 @@ describe('DbrolesStack', () => {
     template.hasResourceProperties('AWS::Events::EventBusPolicy', {
       Statement: Match.objectLike({ Action: 'events:PutEvents', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } } }),
     });
-    const triggers = (Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: { Environment: { Variables: Record<string, unknown> } } }>).filter(
-      (fn) => fn.Properties.Environment.Variables.AUTO_PROVISION_TAG === 'dbroles:auto-provision',
+    const triggers = (Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: { Environment?: { Variables: Record<string, unknown> } } }>).filter(
+      (fn) => fn.Properties.Environment?.Variables.AUTO_PROVISION_TAG === 'dbroles:auto-provision',
     );
     expect(triggers).toHaveLength(2);
   });

@@ -91,9 +91,10 @@ function deps(overrides: Partial<WorkflowDeps> = {}): WorkflowDeps {
     aws: new DefaultAwsAccess({ credentials: LOCAL_AWS_CREDENTIALS }),
     provisioners: PROVISIONERS,
     webhook: { send: async () => ({ sent: false, message: 'not configured' }) },
+    hookRunner: { run: async () => ({ exit_code: 0, output: '', dropped_bytes: 0, execution_time_sec: 0 }) },
     clock: () => new Date(),
     generatePassword,
-    config: { orgId: 'org', gatewayHost: 'dbroles.test', lockLeaseSeconds: 600, masterCheckMaxAttempts: 3, dbTls: 'off', connectTimeoutSeconds: 5 },
+    config: { orgId: 'org', gatewayHost: 'dbroles.test', lockLeaseSeconds: 600, masterCheckMaxAttempts: 3, dbTls: 'off', connectTimeoutSeconds: 5, hookTimeoutSeconds: 10 },
     ...overrides,
   };
 }

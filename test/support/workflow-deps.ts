@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DefaultAwsAccess } from '../../lambdas/core/aws/access.ts';
 import type { ProvisionerSession, RoleProvisioner } from '../../lambdas/core/engines/types.ts';
 import { generatePassword } from '../../lambdas/core/password.ts';
+import { LocalHookRunner } from '../../lambdas/core/hook/hook-runner.ts';
 import { LocalKeyCipher } from '../../lambdas/core/secrets/cipher.ts';
 import { DatabaseRoleSecretStore } from '../../lambdas/core/secrets/database-store.ts';
 import { SecretStores } from '../../lambdas/core/secrets/secret-stores.ts';
@@ -55,9 +56,10 @@ export async function workflowDepsFor(endpoint: string, overrides: Partial<Workf
     aws: new DefaultAwsAccess({ credentials: LOCAL_AWS_CREDENTIALS }),
     provisioners: { postgres: login, mysql: login, sqlserver: login },
     webhook: { send: async () => ({ sent: false, message: 'not configured' }) },
+    hookRunner: new LocalHookRunner(),
     clock: () => new Date(),
     generatePassword,
-    config: { orgId: 'org', gatewayHost: 'dbroles.example.com', lockLeaseSeconds: 600, masterCheckMaxAttempts: 3, dbTls: 'off', connectTimeoutSeconds: 5 },
+    config: { orgId: 'org', gatewayHost: 'dbroles.example.com', lockLeaseSeconds: 600, masterCheckMaxAttempts: 3, dbTls: 'off', connectTimeoutSeconds: 5, hookTimeoutSeconds: 10 },
     ...overrides,
   };
 }

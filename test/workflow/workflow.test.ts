@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded
 import { lambdaTaskHandlers } from '../../local/lambda-handlers.ts';
 import { LocalWorkflowRunner } from '../../local/workflow-runner.ts';
 import { BASE_ACCOUNT, BASE_ARN, FakeRds, mockSts, rdsInstance } from '../support/fake-aws.ts';
+import { mockHookRunnerLambda } from '../support/hook-runner-lambda.ts';
 import { pgRun, pgTry } from '../support/pg.ts';
 import { startSvixCapture, type SvixCapture } from '../support/svix-capture.ts';
 
@@ -81,8 +83,12 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    // The deployed hook path: RunHook fetches the seed's example script and invokes the Python runner Lambda.
+    DBROLES_RUNBOOKS_DIR: fileURLToPath(new URL('../fixtures/runbooks', import.meta.url)),
+    HOOK_RUNNER_FUNCTION_NAME: 'dbroles-hook-runner',
   });
   mockSts();
+  mockHookRunnerLambda();
   rds = new FakeRds(async (holder, password) => {
     const user = holder.instance?.MasterUsername ?? holder.cluster?.MasterUsername ?? '';
     await sql([`ALTER ROLE ${pg.escapeIdentifier(user)} PASSWORD ${pg.escapeLiteral(password)}`]);
@@ -142,8 +148,7 @@ describe('the state machine, run locally with the real task handlers', () => {
       expect(r.databases.map((d) => d.database)).toEqual(['app1', 'app2', 'postgres']);
       expect(new Date(r.completed_at).getTime()).toBeGreaterThan(0);
     }
-    expect(job.hook_status).toBeNull();
-    for (const step of ['Prepare', 'MasterCredentials', 'WaitMasterApplied', 'ProvisionRole:ro', 'ProvisionRole:rw', 'ProvisionRole:ddl', 'Finalize', 'Notify']) {
+    for (const step of ['Prepare', 'MasterCredentials', 'WaitMasterApplied', 'ProvisionRole:ro', 'ProvisionRole:rw', 'ProvisionRole:ddl', 'Finalize', 'RunHook', 'Notify']) {
       expect(job.steps[step]?.status, step).toBe('completed');
     }
     expect(job.steps.EnsureSecurityGroup).toBeUndefined();
@@ -185,6 +190,10 @@ describe('the state machine, run locally with the real task handlers', () => {
     expect(payload.spec).toEqual(job.spec);
     expect(payload.status).toEqual(job.status);
     expect(payload.completed_at).toBe(job.completed_at);
+    // The seed's example hook ran after Finalize and before Notify: on the job and in the webhook.
+    expect(job.hook_status?.exit_code, job.hook_status?.output).toBe(0);
+    expect(job.hook_status?.output).toContain('credentials role password -> REDACTED');
+    expect(payload.hook_status).toEqual(job.hook_status);
     expect(payload.status.result.map((r) => r.credentials_info)).toEqual(
       ['ro', 'rw', 'ddl'].map((t) => ({ secrets_manager_provider: 'database', secret_id: `${arnOf('pg-one')}/hoop_${t}`, secret_keys: [] })),
     );
@@ -323,5 +332,8 @@ describe('the state machine, run locally with the real task handlers', () => {
     expect(job.status.message).toMatch(message);
     expect(job.spec.db_arn).toBe(arnOf(instance));
     expect(job.completed_at).not.toBeNull();
+    // A job that failed before provisioning runs no hook, as in the product we replace.
+    expect(job.hook_status).toBeNull();
+    expect(job.steps.RunHook).toBeUndefined();
   });
 });

@@ -23,8 +23,8 @@ export interface RoleResponse {
   status: 'completed' | 'failed';
   message: string;
   completed_at: string;
-  /** Additive to the seed: the outcome in each database. */
-  databases: Array<{ database: string; status: 'completed' | 'failed'; message: string }>;
+  /** Additive to the seed, in `dbroles provision`'s output only: the hook's variable must stay small. */
+  databases?: Array<{ database: string; status: 'completed' | 'failed'; message: string }>;
 }
 
 /** The seed's provisioner response object (`HOOP_AWS_CONNECT_RESPONSE`): `{sid, status, message, result}`. */
@@ -94,7 +94,8 @@ export function buildHookRequest(record: JobRecord, server: { host: string; port
 /**
  * The runbook hook's RESPONSE from a finished job and the credentials each completed role holds
  * (read back from the job's store). A failed role has `db_credentials: null` and
- * `role_suffix_name: ""`, as in the seed's example.
+ * `role_suffix_name: ""`, as in the seed's example. Only the seed's fields: per-database detail
+ * could push the variable past Linux's 128 KiB limit on one environment string.
  */
 export function buildHookResponse(job: Job, credentials: Partial<Record<RoleTier, StoredCredentials>>): ProvisionerResponse {
   return {
@@ -110,7 +111,6 @@ export function buildHookResponse(job: Job, credentials: Partial<Record<RoleTier
         status: r.status,
         message: r.message,
         completed_at: r.completed_at,
-        databases: r.databases.map((d) => ({ ...d })),
       };
     }),
   };

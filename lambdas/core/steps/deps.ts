@@ -1,6 +1,8 @@
 import type { AwsAccess } from '../aws/access.ts';
 import type { AwsSettingsStore } from '../store/aws-settings-store.ts';
 import type { EngineFamily, RoleProvisioner } from '../engines/types.ts';
+import type { HookRunner } from '../hook/hook-runner.ts';
+import type { RunbookSource } from '../hook/runbook-source.ts';
 import type { Job } from '../job.ts';
 import type { ConnectionStore } from '../store/connection-store.ts';
 import type { SecretStores } from '../secrets/secret-stores.ts';
@@ -21,6 +23,8 @@ export interface WorkflowConfig {
   readonly connectTimeoutSeconds: number;
   /** Regions discovery scans when a request names none (["all"] for every enabled region). @default the runtime's region */
   readonly discoveryRegions?: string[];
+  /** How long the runbook hook may run before its process group is killed. */
+  readonly hookTimeoutSeconds: number;
 }
 
 /** Sends the finished job somewhere (Svix). Returns what happened; never throws for a delivery failure. */
@@ -42,6 +46,9 @@ export interface WorkflowDeps {
   readonly awsSettings?: AwsSettingsStore;
   readonly provisioners: Readonly<Record<EngineFamily, RoleProvisioner>>;
   readonly webhook: WebhookSender;
+  /** Where the runbook hook comes from; undefined when none is configured (no hook runs). */
+  readonly runbooks?: RunbookSource;
+  readonly hookRunner: HookRunner;
   readonly clock: () => Date;
   readonly generatePassword: () => string;
   readonly config: WorkflowConfig;

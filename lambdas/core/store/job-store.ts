@@ -24,6 +24,8 @@ export interface JobStore {
    */
   finish(id: string, status: { phase: 'completed' | 'failed'; message: string; result: RoleResult[] }, completedAt: string): Promise<boolean>;
   setWebhook(id: string, webhook: NonNullable<Job['webhook']>): Promise<void>;
+  /** The runbook hook's outcome; its output is already redacted and cut. */
+  setHookStatus(id: string, status: NonNullable<Job['hook_status']>): Promise<void>;
   /** Newest first. */
   list(limit: number, nextToken?: string): Promise<JobPage>;
 }
@@ -102,6 +104,10 @@ export class DynamoJobStore implements JobStore {
 
   async setWebhook(id: string, webhook: NonNullable<Job['webhook']>): Promise<void> {
     await this.set(id, ['job', 'webhook'], webhook);
+  }
+
+  async setHookStatus(id: string, status: NonNullable<Job['hook_status']>): Promise<void> {
+    await this.set(id, ['job', 'hook_status'], status);
   }
 
   async list(limit: number, nextToken?: string): Promise<JobPage> {

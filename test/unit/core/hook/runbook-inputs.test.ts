@@ -73,7 +73,6 @@ describe('buildHookResponse', () => {
       status: 'completed',
       message: '',
       completed_at: '2026-01-01T00:01:00Z',
-      databases: [],
     });
     expect(response.result[2]).toMatchObject({ db_credentials: null, role_suffix_name: '', status: 'failed', message: 'dial tcp: no such host' });
   });

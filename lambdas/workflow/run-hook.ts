@@ -1,0 +1,3 @@
+import { lambdaHandler } from './lambda-handler.ts';
+
+export const handler = lambdaHandler('RunHook');
