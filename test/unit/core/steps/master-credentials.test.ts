@@ -5,6 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JobRequestSchema, newJob } from '../../../../lambdas/core/job.ts';
 import type { WorkflowDeps } from '../../../../lambdas/core/steps/deps.ts';
 import { checkMasterApplied, ensureMasterCredentials } from '../../../../lambdas/core/steps/master-credentials.ts';
+import { postgresProvisioner } from '../../../../lambdas/core/engines/postgres/index.ts';
+import { mysqlProvisioner } from '../../../../lambdas/core/engines/mysql/index.ts';
 import type { DbTarget } from '../../../../lambdas/core/target.ts';
 import { startDynalite, type EmbeddedDynamo } from '../../../../local/embedded-dynamodb.ts';
 import { mockSts } from '../../../support/fake-aws.ts';
@@ -115,5 +117,31 @@ describe('ensureMasterCredentials and checkMasterApplied', () => {
     const id = await job();
     const error = await ensureMasterCredentials({ job_id: id, target: aurora }, deps).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/^reset the master password of "orders": Invalid master password REDACTED$/);
+  });
+
+  it.each([
+    ['a pg_hba refusal (28000)', { code: '28000', message: 'no pg_hba.conf entry for host "10.0.0.9", user "admin", no encryption' }],
+    ['a TLS failure', { code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain' }],
+  ])('never resets on %s: only the engine\'s wrong-password code counts', async (_label, failure) => {
+    const id = await job();
+    await deps.credentials.putCurrentMaster(aurora.resource_key, 'admin', 'stored-password');
+    const refusing = { ...postgresProvisioner, connect: async () => Promise.reject(Object.assign(new Error(failure.message), { code: failure.code })) };
+    const error = (await ensureMasterCredentials({ job_id: id, target: aurora }, { ...deps, provisioners: { ...deps.provisioners, postgres: refusing } }).catch((e: Error) => e)) as Error;
+    expect(error.message).toMatch(failure.code === '28000' ? /no pg_hba\.conf entry/ : /TLS verification of orders\.cluster-x\.rds\.amazonaws\.com:5432 failed \(SELF_SIGNED_CERT_IN_CHAIN\): .*set DBROLES_RDS_CA_FILE/);
+    expect(rds.calls()).toHaveLength(0);
+    expect((await deps.credentials.getMaster(aurora.resource_key, 'admin'))?.pending).toBeUndefined();
+  });
+});
+
+describe('which refusals count as a wrong password', () => {
+  it.each([
+    [postgresProvisioner, { code: '28P01' }, true],
+    [postgresProvisioner, { code: '28000' }, false],
+    [postgresProvisioner, { code: 'ECONNREFUSED' }, false],
+    [mysqlProvisioner, { errno: 1045 }, true],
+    [mysqlProvisioner, { errno: 1698 }, true],
+    [mysqlProvisioner, { errno: 1130 }, false],
+  ])('%#: %o → %s', (provisioner, error, expected) => {
+    expect(provisioner.isAuthenticationError(error)).toBe(expected);
   });
 });
