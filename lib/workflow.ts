@@ -62,7 +62,20 @@ export function defineWorkflow(scope: Construct, fns: WorkflowFunctions, options
     { ...jobId, ...target, 'cidr.$': '$.steps.prepare.security_group_cidr' },
     '$.steps.ensureSecurityGroup',
   );
-  const masterCredentials = task('MasterCredentials', 'MasterCredentials', { ...jobId, ...target }, '$.steps.master');
+  const masterCredentials = task(
+    'MasterCredentials',
+    'MasterCredentials',
+    {
+      ...jobId,
+      ...target,
+      security_groups: { 'attach.$': '$.steps.ensureSecurityGroup.attach', 'security_group_ids.$': '$.steps.ensureSecurityGroup.security_group_ids' },
+    },
+    '$.steps.master',
+  );
+  const noSecurityGroup = new sfn.Pass(scope, 'NoSecurityGroup', {
+    result: sfn.Result.fromObject({ attach: false, security_group_ids: [] }),
+    resultPath: '$.steps.ensureSecurityGroup',
+  });
   const waitMasterApplied = new sfn.Wait(scope, 'WaitMasterApplied', {
     time: sfn.WaitTime.duration(Duration.seconds(options.masterCheckIntervalSeconds ?? 10)),
   });
@@ -118,9 +131,10 @@ export function defineWorkflow(scope: Construct, fns: WorkflowFunctions, options
   checkMasterApplied.next(masterApplied);
   masterCredentials.next(masterApplied);
 
+  // not(isNull) rather than isNotNull: aws-local-stepfunctions 3.0.0 reads {"IsNull": false} as always false.
   const securityGroupRequested = new sfn.Choice(scope, 'SecurityGroupRequested?')
-    .when(sfn.Condition.isNotNull('$.steps.prepare.security_group_cidr'), ensureSecurityGroup.next(masterCredentials))
-    .otherwise(masterCredentials);
+    .when(sfn.Condition.not(sfn.Condition.isNull('$.steps.prepare.security_group_cidr')), ensureSecurityGroup.next(masterCredentials))
+    .otherwise(noSecurityGroup.next(masterCredentials));
 
   return init.next(prepare).next(securityGroupRequested);
 }

@@ -19,6 +19,10 @@ export interface ExecutionOutcome {
   readonly status: 'SUCCEEDED' | 'FAILED';
   readonly output?: unknown;
   readonly error?: string;
+  /** Every state entered, in order (Map iterations included). */
+  readonly states: string[];
+  /** The largest input or output of any state, in bytes of JSON: Step Functions refuses over 256 KB. */
+  readonly largestStateBytes: number;
 }
 
 /**
@@ -50,10 +54,24 @@ export class LocalWorkflowRunner {
         context: { Execution: { Id: executionArn, Name: jobId, StartTime: new Date().toISOString() } } as never,
       },
     );
+    const states: string[] = [];
+    let largestStateBytes = 0;
+    const watched = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (!('state' in event)) continue;
+        if (event.type === 'StateEntered') states.push(event.state.name);
+        for (const payload of [event.state.input, event.state.output]) {
+          if (payload !== undefined) largestStateBytes = Math.max(largestStateBytes, Buffer.byteLength(JSON.stringify(payload)));
+        }
+      }
+    })().catch(() => undefined);
     const done = execution.result.then(
-      (output): ExecutionOutcome => ({ status: 'SUCCEEDED', output }),
-      (error: unknown): ExecutionOutcome => ({ status: 'FAILED', error: (error as Error).message }),
-    );
+      (output) => ({ status: 'SUCCEEDED' as const, output }),
+      (error: unknown) => ({ status: 'FAILED' as const, error: (error as Error).message }),
+    ).then(async (outcome): Promise<ExecutionOutcome> => {
+      await watched;
+      return { ...outcome, states, largestStateBytes };
+    });
     return { executionArn, done, abort: () => execution.abort() };
   }
 }

@@ -67,29 +67,37 @@ export class FakeRds {
       const instance = this.instances.get(input.DBInstanceIdentifier);
       if (!instance) throw Object.assign(new Error('not found'), { name: 'DBInstanceNotFoundFault' });
       this.modifyCalls.push({ kind: 'instance', id: input.DBInstanceIdentifier, password: input.MasterUserPassword, securityGroupIds: input.VpcSecurityGroupIds });
+      this.refuseWhileApplying(instance.DBInstanceStatus, 'InvalidDBInstanceStateFault');
       if (input.VpcSecurityGroupIds) instance.VpcSecurityGroups = input.VpcSecurityGroupIds.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' }));
-      if (input.MasterUserPassword) this.reset({ instance }, input.MasterUserPassword);
+      this.apply({ instance }, input.MasterUserPassword);
       return { DBInstance: structuredClone(instance) };
     });
     this.mock.on(ModifyDBClusterCommand).callsFake((input: { DBClusterIdentifier: string; MasterUserPassword?: string; VpcSecurityGroupIds?: string[] }) => {
       const cluster = this.clusters.get(input.DBClusterIdentifier);
       if (!cluster) throw Object.assign(new Error('not found'), { name: 'DBClusterNotFoundFault' });
       this.modifyCalls.push({ kind: 'cluster', id: input.DBClusterIdentifier, password: input.MasterUserPassword, securityGroupIds: input.VpcSecurityGroupIds });
+      this.refuseWhileApplying(cluster.Status, 'InvalidDBClusterStateFault');
       if (input.VpcSecurityGroupIds) cluster.VpcSecurityGroups = input.VpcSecurityGroupIds.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' }));
-      if (input.MasterUserPassword) this.reset({ cluster }, input.MasterUserPassword);
+      this.apply({ cluster }, input.MasterUserPassword);
       return { DBCluster: structuredClone(cluster) };
     });
   }
 
-  private reset(holder: { instance?: DBInstance; cluster?: DBCluster }, password: string): void {
+  /** As RDS: a Modify while another is being applied is refused. */
+  private refuseWhileApplying(status: string | undefined, fault: string): void {
+    if (status !== 'available') throw Object.assign(new Error(`Database is in ${status} state; modifications are not allowed`), { name: fault });
+  }
+
+  /** `resetting-master-credentials` (or `modifying` for groups alone) until the change is applied, then `available`. */
+  private apply(holder: { instance?: DBInstance; cluster?: DBCluster }, password: string | undefined): void {
     const setStatus = (status: string) => {
       if (holder.instance) holder.instance.DBInstanceStatus = status;
       if (holder.cluster) holder.cluster.Status = status;
     };
-    setStatus('resetting-master-credentials');
+    setStatus(password ? 'resetting-master-credentials' : 'modifying');
     this.pending = this.pending
       .then(() => new Promise((r) => setTimeout(r, this.applyDelayMs)))
-      .then(() => this.applyPassword(holder, password))
+      .then(() => (password ? this.applyPassword(holder, password) : undefined))
       .finally(() => setStatus('available'));
   }
 

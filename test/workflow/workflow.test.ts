@@ -2,6 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import pg from 'pg';
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { renderWorkflowAsl } from '../../lib/workflow.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobDbArn, JobRequestSchema, newJob, type Job, type JobRequest } from '../../lambdas/core/job.ts';
 import { LocalKeyCipher } from '../../lambdas/core/secrets/cipher.ts';
@@ -30,6 +33,7 @@ let server: EmbeddedServer;
 let dynamo: EmbeddedDynamo;
 let svix: SvixCapture;
 let rds: FakeRds;
+let ec2: AwsClientStub<EC2Client>;
 let runner: LocalWorkflowRunner;
 const key = randomBytes(32);
 const doc = () => createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_AWS_CREDENTIALS });
@@ -47,8 +51,12 @@ async function createJob(request: Partial<JobRequest> & { aws: JobRequest['aws']
   return id;
 }
 
+/** The states each run entered, for the check that every Choice branch ran. */
+const runs: string[][] = [];
+
 async function runJob(id: string, r: LocalWorkflowRunner = runner) {
   const outcome = await r.start(id).done;
+  runs.push(outcome.states);
   const record = await jobs().get(id);
   return { outcome, job: record.job };
 }
@@ -89,6 +97,10 @@ beforeAll(async () => {
   });
   mockSts();
   mockHookRunnerLambda();
+  ec2 = mockClient(EC2Client);
+  ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+  ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-0hoop' });
+  ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
   rds = new FakeRds(async (holder, password) => {
     const user = holder.instance?.MasterUsername ?? holder.cluster?.MasterUsername ?? '';
     await sql([`ALTER ROLE ${pg.escapeIdentifier(user)} PASSWORD ${pg.escapeLiteral(password)}`]);
@@ -127,8 +139,8 @@ async function secretsOf(dbArn: string): Promise<string[]> {
 }
 
 describe('the state machine, run locally with the real task handlers', () => {
-  it('provisions an RDS PostgreSQL instance end to end: master reset, roles, resource roles, webhook', async () => {
-    const id = await createJob({ aws: { instance_arn: arnOf('pg-one') } });
+  it('provisions an RDS PostgreSQL instance end to end: security group and master reset in one Modify, roles, resource roles, hook, webhook', async () => {
+    const id = await createJob({ aws: { instance_arn: arnOf('pg-one'), default_security_group: { ingress_cidr: '10.10.10.10/32' } } });
     const { outcome, job } = await runJob(id);
     expect(outcome.status, job.status.message).toBe('SUCCEEDED');
 
@@ -148,15 +160,17 @@ describe('the state machine, run locally with the real task handlers', () => {
       expect(r.databases.map((d) => d.database)).toEqual(['app1', 'app2', 'postgres']);
       expect(new Date(r.completed_at).getTime()).toBeGreaterThan(0);
     }
-    for (const step of ['Prepare', 'MasterCredentials', 'WaitMasterApplied', 'ProvisionRole:ro', 'ProvisionRole:rw', 'ProvisionRole:ddl', 'Finalize', 'RunHook', 'Notify']) {
+    for (const step of ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'WaitMasterApplied', 'ProvisionRole:ro', 'ProvisionRole:rw', 'ProvisionRole:ddl', 'Finalize', 'RunHook', 'Notify']) {
       expect(job.steps[step]?.status, step).toBe('completed');
     }
-    expect(job.steps.EnsureSecurityGroup).toBeUndefined();
+    expect(ec2.commandCalls(CreateSecurityGroupCommand)[0]?.args[0].input).toMatchObject({ GroupName: 'hoop-aws-connect-sg-pg-one', VpcId: 'vpc-0abc' });
     expect(job.webhook).toEqual({ sent: true, message: expect.stringMatching(/^sent as Svix message msg_\d+$/) });
 
-    // The master password was reset once, RDS said "resetting" before "available", and dbroles holds the live one.
+    // One Modify set the password and attached the group (RDS refuses a second while the first applies),
+    // RDS said "resetting" before "available", and dbroles holds the live password.
     await rds.settled();
-    expect(rds.modifyCalls).toEqual([{ kind: 'instance', id: 'pg-one', password: expect.any(String), securityGroupIds: undefined }]);
+    expect(rds.modifyCalls).toEqual([{ kind: 'instance', id: 'pg-one', password: expect.any(String), securityGroupIds: ['sg-0default', 'sg-0hoop'] }]);
+    expect(rds.instances.get('pg-one')?.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId)).toEqual(['sg-0default', 'sg-0hoop']);
     expect(rds.statusSeen).toContain('resetting-master-credentials');
     const master = await credentials().getMaster(arnOf('pg-one'), MASTER);
     expect(master?.pending).toBeUndefined();
@@ -335,5 +349,17 @@ describe('the state machine, run locally with the real task handlers', () => {
     // A job that failed before provisioning runs no hook, as in the product we replace.
     expect(job.hook_status).toBeNull();
     expect(job.steps.RunHook).toBeUndefined();
+  });
+
+  it('ran every branch of every Choice in the runs above, so no rule the local runner misreads can hide a step', () => {
+    const asl = renderWorkflowAsl() as { States: Record<string, { Type: string; Choices?: Array<{ Next: string }>; Default?: string }> };
+    const choices = Object.entries(asl.States).filter(([, s]) => s.Type === 'Choice');
+    expect(choices.map(([name]) => name).sort()).toEqual(['MasterApplied?', 'SecurityGroupRequested?']);
+    for (const [name, choice] of choices) {
+      for (const next of [...(choice.Choices ?? []).map((c) => c.Next), choice.Default ?? '']) {
+        const taken = runs.some((states) => states.some((s, i) => s === name && states[i + 1] === next));
+        expect(taken, `${name} → ${next} ran in some job`).toBe(true);
+      }
+    }
   });
 });

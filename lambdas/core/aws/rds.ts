@@ -49,9 +49,19 @@ async function modifyHolder(rds: RDSClient, target: DbTarget, changes: { MasterU
   else await withRetry(() => rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: target.instance_id, ApplyImmediately: true, ...changes })));
 }
 
-/** Asks RDS to set the master password. The password never appears in an error from here. */
-export async function modifyMasterPassword(rds: RDSClient, target: DbTarget, password: string): Promise<void> {
-  await modifyHolder(rds, target, { MasterUserPassword: password });
+/**
+ * Asks RDS to set the master password and, when given, the whole set of security groups, in one
+ * Modify (RDS refuses a second one while the first is applied). The password never appears in an
+ * error from here.
+ */
+export async function modifyMasterPassword(rds: RDSClient, target: DbTarget, password: string, securityGroupIds?: string[]): Promise<void> {
+  await modifyHolder(rds, target, { MasterUserPassword: password, ...(securityGroupIds ? { VpcSecurityGroupIds: securityGroupIds } : {}) });
+}
+
+/** The security groups RDS reports on what holds them (the cluster for cluster members), whatever their status. */
+export async function attachedSecurityGroups(rds: RDSClient, target: DbTarget): Promise<string[]> {
+  const groups = target.cluster_id ? (await describeCluster(rds, target.cluster_id)).VpcSecurityGroups : (await describeInstance(rds, target.instance_id)).VpcSecurityGroups;
+  return (groups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean);
 }
 
 /** Sets the VPC security groups. `groupIds` is the whole set: RDS replaces it. */

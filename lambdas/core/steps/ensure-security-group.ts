@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ensureSecurityGroup as ensureGroup } from '../aws/ec2.ts';
-import { setSecurityGroups } from '../aws/rds.ts';
 import { DbrolesError } from '../errors.ts';
 import { IPV4_CIDR } from '../job.ts';
 import { DbTargetSchema } from '../target.ts';
@@ -13,17 +12,24 @@ export const EnsureSecurityGroupInputSchema = z.object({
   cidr: z.string().regex(IPV4_CIDR, 'must be an IPv4 CIDR such as 10.10.10.10/32'),
 });
 
-export interface EnsureSecurityGroupOutput {
+export const SecurityGroupsToAttachSchema = z.object({
+  /** Whether the database must be given `security_group_ids` (ours is not attached yet). */
+  attach: z.boolean(),
+  /** The database's groups once ours is attached: the previous ones plus ours, each once. */
+  security_group_ids: z.array(z.string()),
+});
+export type SecurityGroupsToAttach = z.infer<typeof SecurityGroupsToAttachSchema>;
+
+export interface EnsureSecurityGroupOutput extends SecurityGroupsToAttach {
   readonly group_id: string;
-  /** The database's groups after the step: the previous ones plus ours, each once. */
-  readonly security_group_ids: string[];
   readonly changed: boolean;
 }
 
 /**
  * Step 2: the group `hoop-aws-connect-sg-<instance>` with one TCP ingress rule on the database
- * port, attached by union with the groups already there (at the cluster for cluster members).
- * A rerun changes nothing.
+ * port. It is not attached here: MasterCredentials attaches it (by union with the groups already
+ * there) in the same Modify as a new master password, since RDS refuses a second Modify while the
+ * first is being applied. A rerun changes nothing.
  */
 export async function ensureSecurityGroup(input: z.infer<typeof EnsureSecurityGroupInputSchema>, deps: WorkflowDeps): Promise<EnsureSecurityGroupOutput> {
   const { target } = input;
@@ -39,7 +45,6 @@ export async function ensureSecurityGroup(input: z.infer<typeof EnsureSecurityGr
     });
     const union = [...new Set([...target.security_group_ids, groupId])];
     const attach = !target.security_group_ids.includes(groupId);
-    if (attach) await setSecurityGroups(aws.rds, target, union);
-    return { group_id: groupId, security_group_ids: union, changed: changed || attach };
+    return { group_id: groupId, security_group_ids: union, attach, changed: changed || attach };
   });
 }

@@ -1,14 +1,20 @@
 import { z } from 'zod';
-import { isInvalidStateFault, masterHolderStatus, modifyMasterPassword } from '../aws/rds.ts';
+import { attachedSecurityGroups, isInvalidStateFault, masterHolderStatus, modifyMasterPassword, setSecurityGroups } from '../aws/rds.ts';
 import { DbrolesError } from '../errors.ts';
 import { errorMessage } from '../redact.ts';
 import { DbTargetSchema, type DbTarget } from '../target.ts';
 import { connectionTarget, masterLogsIn } from './database-login.ts';
 import { ENGINE_FAMILIES } from '../engines/types.ts';
 import type { WorkflowDeps } from './deps.ts';
+import { SecurityGroupsToAttachSchema, type SecurityGroupsToAttach } from './ensure-security-group.ts';
 import { trackStep } from './progress.ts';
 
-export const MasterCredentialsInputSchema = z.object({ job_id: z.string(), target: DbTargetSchema });
+export const MasterCredentialsInputSchema = z.object({
+  job_id: z.string(),
+  target: DbTargetSchema,
+  /** From EnsureSecurityGroup: groups to attach in the same Modify as a new password. */
+  security_groups: SecurityGroupsToAttachSchema.default({ attach: false, security_group_ids: [] }),
+});
 
 export const MasterStateSchema = z.object({
   /** `reused`: stored credentials work. `reset`: a new password was sent to RDS and is pending. */
@@ -19,10 +25,10 @@ export const MasterStateSchema = z.object({
 });
 export type MasterState = z.infer<typeof MasterStateSchema>;
 
-async function modify(deps: WorkflowDeps, target: DbTarget, password: string, alreadyRequested: boolean): Promise<void> {
+async function modify(deps: WorkflowDeps, target: DbTarget, password: string, alreadyRequested: boolean, groups: SecurityGroupsToAttach): Promise<void> {
   const aws = await deps.aws.forAccount(target.account_id, target.region, target.partition);
   try {
-    await modifyMasterPassword(aws.rds, target, password);
+    await modifyMasterPassword(aws.rds, target, password, groups.attach ? groups.security_group_ids : undefined);
   } catch (error) {
     // A retry after a crash: RDS is still applying our earlier request for this same password.
     if (alreadyRequested && isInvalidStateFault(error)) return;
@@ -38,25 +44,49 @@ async function modify(deps: WorkflowDeps, target: DbTarget, password: string, al
  * after a crash finds the pending password and uses it again, so the master is never lost: the
  * server's password is always either the stored current one or the stored pending one.
  */
-export async function ensureMasterCredentials(input: z.infer<typeof MasterCredentialsInputSchema>, deps: WorkflowDeps): Promise<MasterState> {
+export async function ensureMasterCredentials(
+  input: Omit<z.infer<typeof MasterCredentialsInputSchema>, 'security_groups'> & { security_groups?: SecurityGroupsToAttach },
+  deps: WorkflowDeps,
+): Promise<MasterState> {
   const { target } = input;
+  const groups = input.security_groups ?? { attach: false, security_group_ids: [] };
   return trackStep(deps, input.job_id, 'MasterCredentials', async () => {
     if (target.kind === 'direct') return ensureDirectMaster(input.job_id, target, deps);
     const stored = await deps.credentials.getMaster(target.resource_key, target.master_user);
-    if (stored?.current && (await masterLogsIn(target, stored.current, deps))) return { mode: 'reused', applied: true, attempts: 0 };
+    let live: string | undefined;
+    if (stored?.current && (await masterLogsIn(target, stored.current, deps))) live = stored.current;
+    else if (stored?.pending && (await masterLogsIn(target, stored.pending, deps))) {
+      await deps.credentials.promotePendingMaster(target.resource_key, target.master_user, stored.pending);
+      live = stored.pending;
+    }
+    if (live) {
+      // No new password: the security groups, if any, are the only change.
+      if (groups.attach) await attachGroups(deps, target, groups.security_group_ids);
+      return { mode: 'reused', applied: true, attempts: 0 };
+    }
     if (stored?.pending) {
-      if (await masterLogsIn(target, stored.pending, deps)) {
-        await deps.credentials.promotePendingMaster(target.resource_key, target.master_user, stored.pending);
-        return { mode: 'reused', applied: true, attempts: 0 };
-      }
-      await modify(deps, target, stored.pending, true);
+      await modify(deps, target, stored.pending, true, groups);
       return { mode: 'reset', applied: false, attempts: 0 };
     }
     const password = deps.generatePassword();
     await deps.credentials.writePendingMaster(target.resource_key, target.master_user, password, stored?.version ?? 0);
-    await modify(deps, target, password, false);
+    await modify(deps, target, password, false, groups);
     return { mode: 'reset', applied: false, attempts: 0 };
   });
+}
+
+/** Attaches the groups alone. A retry that finds the same change being applied leaves it be. */
+async function attachGroups(deps: WorkflowDeps, target: DbTarget, groupIds: string[]): Promise<void> {
+  const aws = await deps.aws.forAccount(target.account_id, target.region, target.partition);
+  try {
+    await setSecurityGroups(aws.rds, target, groupIds);
+  } catch (error) {
+    if (isInvalidStateFault(error)) {
+      const attached = await attachedSecurityGroups(aws.rds, target);
+      if (groupIds.every((g) => attached.includes(g))) return;
+    }
+    throw new DbrolesError(`attach security groups to "${target.cluster_id ?? target.instance_id}": ${errorMessage(error, [])}`, { cause: error });
+  }
 }
 
 /**

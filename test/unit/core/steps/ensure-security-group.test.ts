@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { ModifyDBClusterCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JobRequestSchema, newJob } from '../../../../lambdas/core/job.ts';
@@ -61,13 +61,12 @@ async function job(): Promise<string> {
 }
 
 describe('ensureSecurityGroup', () => {
-  it('creates the named, tagged group with one ingress rule and attaches it by union', async () => {
+  it('creates the named, tagged group with one ingress rule, and leaves attaching it (by union) to MasterCredentials', async () => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
     ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-new' });
     ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
-    rds.on(ModifyDBInstanceCommand).resolves({});
     const out = await ensureSecurityGroup({ job_id: await job(), target: target(), cidr: '10.10.10.10/32' }, deps);
-    expect(out).toEqual({ group_id: 'sg-new', security_group_ids: ['sg-app', 'sg-new'], changed: true });
+    expect(out).toEqual({ group_id: 'sg-new', security_group_ids: ['sg-app', 'sg-new'], attach: true, changed: true });
     expect(ec2.commandCalls(DescribeSecurityGroupsCommand)[0]?.args[0].input.Filters).toEqual([
       { Name: 'group-name', Values: ['hoop-aws-connect-sg-pg1'] },
       { Name: 'vpc-id', Values: ['vpc-1'] },
@@ -80,7 +79,7 @@ describe('ensureSecurityGroup', () => {
     expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand)[0]?.args[0].input.IpPermissions).toEqual([
       { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.10.10.10/32', Description: 'Database ingress rule for connectivity with Hoop Agent' }] },
     ]);
-    expect(rds.commandCalls(ModifyDBInstanceCommand)[0]?.args[0].input).toEqual({ DBInstanceIdentifier: 'pg1', VpcSecurityGroupIds: ['sg-app', 'sg-new'], ApplyImmediately: true });
+    expect(rds.calls(), 'no Modify here: it would collide with the password reset').toHaveLength(0);
   });
 
   it('changes nothing on a rerun: the group, its rule and the attachment are there', async () => {
@@ -88,23 +87,21 @@ describe('ensureSecurityGroup', () => {
       SecurityGroups: [{ GroupId: 'sg-new', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.10.10.10/32' }] }] }],
     });
     const out = await ensureSecurityGroup({ job_id: await job(), target: target({ security_group_ids: ['sg-app', 'sg-new'] }), cidr: '10.10.10.10/32' }, deps);
-    expect(out).toEqual({ group_id: 'sg-new', security_group_ids: ['sg-app', 'sg-new'], changed: false });
+    expect(out).toEqual({ group_id: 'sg-new', security_group_ids: ['sg-app', 'sg-new'], attach: false, changed: false });
     expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(0);
     expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand)).toHaveLength(0);
     expect(rds.calls()).toHaveLength(0);
   });
 
-  it('adds a missing rule to an existing group and attaches at the cluster for cluster members, without duplicates', async () => {
+  it('adds a missing rule to an existing group, and lists the union without duplicates', async () => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: 'sg-new', IpPermissions: [] }] });
     ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
-    rds.on(ModifyDBClusterCommand).resolves({});
     const out = await ensureSecurityGroup(
       { job_id: await job(), target: target({ cluster_id: 'orders', security_group_ids: ['sg-a', 'sg-b'] }), cidr: '192.168.0.0/24' },
       deps,
     );
-    expect(out.security_group_ids).toEqual(['sg-a', 'sg-b', 'sg-new']);
-    expect(rds.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
-    expect(rds.commandCalls(ModifyDBClusterCommand)[0]?.args[0].input).toEqual({ DBClusterIdentifier: 'orders', VpcSecurityGroupIds: ['sg-a', 'sg-b', 'sg-new'], ApplyImmediately: true });
+    expect(out).toMatchObject({ security_group_ids: ['sg-a', 'sg-b', 'sg-new'], attach: true });
+    expect(rds.calls()).toHaveLength(0);
   });
 
   it('finds the group another job created meanwhile instead of failing', async () => {
@@ -113,7 +110,6 @@ describe('ensureSecurityGroup', () => {
       .resolvesOnce({ SecurityGroups: [] })
       .resolves({ SecurityGroups: [{ GroupId: 'sg-raced', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.0.1/32' }] }] }] });
     ec2.on(CreateSecurityGroupCommand).rejects(Object.assign(new Error('already exists'), { name: 'InvalidGroup.Duplicate' }));
-    rds.on(ModifyDBInstanceCommand).resolves({});
     const out = await ensureSecurityGroup({ job_id: await job(), target: target(), cidr: '10.0.0.1/32' }, deps);
     expect(out.group_id).toBe('sg-raced');
   });

@@ -145,3 +145,29 @@ describe('which refusals count as a wrong password', () => {
     expect(provisioner.isAuthenticationError(error)).toBe(expected);
   });
 });
+
+describe('the security group and the password in one Modify', () => {
+  const groups = { attach: true, security_group_ids: ['sg-a', 'sg-hoop'] };
+
+  it('sends the new password and the groups in the same ModifyDBCluster', async () => {
+    rds.on(ModifyDBClusterCommand).resolves({});
+    const id = await job();
+    await ensureMasterCredentials({ job_id: id, target: aurora, security_groups: groups }, deps);
+    const calls = rds.commandCalls(ModifyDBClusterCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input).toMatchObject({ DBClusterIdentifier: 'orders', ApplyImmediately: true, VpcSecurityGroupIds: ['sg-a', 'sg-hoop'], MasterUserPassword: expect.any(String) });
+  });
+
+  it('attaches the groups alone when the stored password still logs in, and accepts a retry that finds them being applied', async () => {
+    const id = await job();
+    await deps.credentials.putCurrentMaster(aurora.resource_key, 'admin', 'stored-password');
+    server.live = 'stored-password';
+    rds.on(ModifyDBClusterCommand).resolvesOnce({}).rejects(Object.assign(new Error('cluster is modifying'), { name: 'InvalidDBClusterStateFault' }));
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'orders', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-a' }, { VpcSecurityGroupId: 'sg-hoop', Status: 'adding' }] }] });
+    expect(await ensureMasterCredentials({ job_id: id, target: aurora, security_groups: groups }, deps)).toEqual({ mode: 'reused', applied: true, attempts: 0 });
+    expect(rds.commandCalls(ModifyDBClusterCommand)[0]?.args[0].input).toEqual({ DBClusterIdentifier: 'orders', ApplyImmediately: true, VpcSecurityGroupIds: ['sg-a', 'sg-hoop'] });
+    await ensureMasterCredentials({ job_id: id, target: aurora, security_groups: groups }, deps);
+    expect(rds.commandCalls(ModifyDBClusterCommand)).toHaveLength(2);
+  });
+});
+
