@@ -188,6 +188,7 @@ export class DbrolesStack extends Stack {
       ...backendProps,
       schedule: props.reconcileSchedule ? events.Schedule.expression(props.reconcileSchedule) : undefined,
       rotationSchedule: props.rotationSchedule ? events.Schedule.expression(props.rotationSchedule) : undefined,
+      webhookSecret: svixSecret,
       autoProvisionTag: props.autoProvisionTag,
     });
     if (props.organizationId) {
@@ -207,7 +208,7 @@ export class DbrolesStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint });
-    this.acknowledgeNagFindings([...Object.values(fns), backend.handler, triggers.reconcile, triggers.onRdsEvent], roleName, secretNamePrefix);
+    this.acknowledgeNagFindings([...Object.values(fns), backend.handler, triggers.reconcile, triggers.onRdsEvent, triggers.onExecutionEnded], roleName, secretNamePrefix);
     Validations.of(fns.RunHook).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(hookRunner.node.defaultChild as CfnElement)}.Arn>:*]`,
       reason: 'RunHook invokes the one hook runner function by any version (the CDK grantInvoke).',

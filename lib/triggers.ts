@@ -1,5 +1,6 @@
 import { CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -22,6 +23,8 @@ export interface TriggersProps extends ApiBackendProps {
   readonly autoProvisionTag?: string;
   /** When the reconcile also sets new passwords for every user. @default never */
   readonly rotationSchedule?: events.Schedule;
+  /** The Svix API key secret: the functions that end abandoned jobs send their webhook. @default no webhook */
+  readonly webhookSecret?: secretsmanager.ISecret;
 }
 
 /**
@@ -32,6 +35,7 @@ export interface TriggersProps extends ApiBackendProps {
 export class Triggers extends Construct {
   readonly reconcile: TaskFunction;
   readonly onRdsEvent: TaskFunction;
+  readonly onExecutionEnded: TaskFunction;
 
   constructor(scope: Construct, id: string, props: TriggersProps) {
     super(scope, id);
@@ -62,6 +66,18 @@ export class Triggers extends Construct {
       reason: 'Any execution of the one dbroles state machine: the sweep reads their status.',
     });
     this.onRdsEvent = make('OnRdsEvent', 'triggers/on-rds-event.ts');
+    // An execution that failed, timed out or was aborted outside every Catch: its job is failed within a minute.
+    this.onExecutionEnded = make('OnExecutionEnded', 'triggers/on-execution-ended.ts');
+    for (const fn of [this.reconcile, this.onExecutionEnded]) props.webhookSecret?.grantRead(fn);
+    new events.Rule(this, 'ExecutionEnded', {
+      description: 'dbroles: fail a job whose execution ended without recording it',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [props.stateMachine.stateMachineArn] },
+      },
+      targets: [new targets.LambdaFunction(this.onExecutionEnded, { retryAttempts: 4 })],
+    });
     new events.Rule(this, 'Schedule', {
       description: 'dbroles: provision every database tagged for auto-provisioning',
       schedule: props.schedule ?? events.Schedule.rate(Duration.days(1)),

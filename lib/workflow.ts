@@ -115,7 +115,7 @@ export function defineWorkflow(scope: Construct, fns: WorkflowFunctions, options
   notifyFailure.addCatch(jobFailed, { errors: [sfn.Errors.ALL], resultPath: '$.notifyError' });
   recordFailure.next(notifyFailure);
   notifyFailure.next(jobFailed);
-  for (const t of [prepare, ensureSecurityGroup, masterCredentials, checkMasterApplied, finalize]) {
+  for (const t of [prepare, ensureSecurityGroup, masterCredentials, checkMasterApplied, provisionRoles, finalize]) {
     t.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
   }
   notify.addCatch(new sfn.Succeed(scope, 'DoneWithoutWebhook'), { errors: [sfn.Errors.ALL], resultPath: '$.notifyError' });

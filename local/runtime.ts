@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { apiDepsFrom, routeRequest, type ApiDeps } from '../lambdas/api/router.ts';
 import type { WorkflowDeps } from '../lambdas/core/steps/deps.ts';
+import { failUnfinishedJob } from '../lambdas/core/end-job.ts';
 import { createDocumentClient } from '../lambdas/core/store/dynamo.ts';
 import { buildWorkflowDeps } from '../lambdas/workflow/deps.ts';
 import { WorkflowEnvSchema } from '../lambdas/workflow/env.ts';
@@ -137,13 +138,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const handlers = Object.fromEntries(TASKS.map((name) => [name, (input: unknown) => TASK_IMPLEMENTATIONS[name](input, deps)])) as TaskHandlers;
   const runner = new LocalWorkflowRunner(handlers, { waitMs: options.waitMs ?? 1000, retryMs: 500 });
   const running = new Set<Promise<ExecutionOutcome>>();
+  let abandoning = false;
   const aborts = new Set<() => void>();
   // Each read of credentials: one JSON line in <data dir>/audit.log (0600), never the password.
   const auditFile = join(options.dataDir, 'audit.log');
   const auditLog = (event: Record<string, unknown>) => appendFileSync(auditFile, `${JSON.stringify(event)}\n`, { mode: 0o600 });
   const apiDeps: ApiDeps = apiDepsFrom(deps, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1', {
     async start(jobId) {
-      const { executionArn, done, abort } = runner.start(jobId);
+      const { executionArn, done: ended, abort } = runner.start(jobId);
+      // As the execution-status rule does when deployed: an execution that failed outside every
+      // Catch must not leave its job running. A stop that abandons executions leaves them to the next start.
+      const done = ended.then(async (outcome) => {
+        if (outcome.status === 'FAILED' && !abandoning) {
+          await failUnfinishedJob(jobId, `the workflow execution ended FAILED before recording this job (${outcome.error ?? 'no error'}); run the job again`, deps).catch(() => undefined);
+        }
+        return outcome;
+      });
       running.add(done);
       aborts.add(abort);
       void done.finally(() => {
@@ -173,7 +183,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
-      if (!(stopOptions.wait ?? true)) for (const abort of aborts) abort();
+      if (!(stopOptions.wait ?? true)) {
+        abandoning = true;
+        for (const abort of aborts) abort();
+      }
       await idle();
       await dynamo.stop();
     },

@@ -40,14 +40,16 @@ export async function createJob(input: z.output<typeof JobRequestInputSchema>, d
   deps.secretStores.check(request);
   if (masterPassword) await deps.credentials.putOfferedMaster(id, masterPassword);
   await deps.jobs.create({ job: newJob({ id, orgId: deps.orgId, dbArn: jobDbArn(request), now: deps.clock() }), request });
+  let executionArn: string;
   try {
-    const executionArn = await deps.starter.start(id);
-    await deps.jobs.setExecutionArn(id, executionArn);
+    executionArn = await deps.starter.start(id);
   } catch (error) {
     const message = `could not start the workflow: ${errorMessage(error, [masterPassword])}`;
     await deps.jobs.finish(id, { phase: 'failed', message, result: [] }, deps.clock().toISOString());
     await deps.credentials.deleteOfferedMaster(id);
     throw new DbrolesError(message, { cause: error });
   }
+  // The execution runs: failing to note its ARN must not mark the job failed (the sweep derives it from the job id).
+  await deps.jobs.setExecutionArn(id, executionArn).catch(() => undefined);
   return { job_id: id };
 }

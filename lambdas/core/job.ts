@@ -151,7 +151,12 @@ export const JobSchema = z.object({
 export type Job = z.infer<typeof JobSchema>;
 
 /** A job record as stored: the job object plus the request that started it (which holds no secret). */
-export const JobRecordSchema = z.object({ job: JobSchema, request: JobRequestSchema });
+export const JobRecordSchema = z.object({
+  job: JobSchema,
+  request: JobRequestSchema,
+  /** The database lock the job holds (set by Prepare), so whoever ends the job can release it. */
+  lock_key: z.string().optional(),
+});
 export type JobRecord = z.infer<typeof JobRecordSchema>;
 
 export const ALL_ROLES_PROVISIONED = 'All user roles have been successfully provisioned';

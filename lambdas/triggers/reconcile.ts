@@ -1,5 +1,8 @@
 import middy from '@middy/core';
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { ApiEnvSchema } from '../api/env.ts';
+import { workflowDeps } from '../workflow/deps.ts';
+import { executionArnFor, executionStatus } from './execution-status.ts';
 import { sweepAbandonedJobs } from '../core/sweep.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { reconcileTaggedDatabases } from '../core/reconcile.ts';
@@ -17,10 +20,11 @@ export const handler = middy(async (event: unknown) => {
   const rotatePasswords = (event as { rotate_passwords?: unknown } | null)?.rotate_passwords === true;
   const deps = apiDeps();
   const sfn = new SFNClient({});
+  const stateMachineArn = ApiEnvSchema.parse(process.env).STATE_MACHINE_ARN;
   const swept = await sweepAbandonedJobs({
-    jobs: deps.jobs,
-    clock: deps.clock,
-    executionStatus: async (executionArn) => (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status ?? 'UNKNOWN',
+    ...workflowDeps(),
+    executionStatus: (arn) => executionStatus(sfn, arn),
+    executionArnFor: (jobId) => executionArnFor(stateMachineArn, jobId),
   });
   const outcome = await reconcileTaggedDatabases(deps, { tagKey: TriggerEnvSchema.parse(process.env).AUTO_PROVISION_TAG, regions: deps.discoveryRegions, rotatePasswords });
   logger.info('reconcile', { rotatePasswords, started: outcome.started.length, failed: outcome.failed, unreadable: outcome.unreadable, swept });

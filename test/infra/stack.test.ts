@@ -111,7 +111,7 @@ describe('DbrolesStack', () => {
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ EnableKeyRotation: true }) });
   });
 
-  it('runs every Lambda (9 tasks, the API, 2 triggers on Node 22; the hook runner on Python) with X-Ray, the table and the KMS key in its environment', () => {
+  it('runs every Lambda (9 tasks, the API, 3 triggers on Node 22; the hook runner on Python) with X-Ray, the table and the KMS key in its environment', () => {
     const all = Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: Record<string, unknown> }>;
     const [hookRunner, ...others] = all.filter((fn) => fn.Properties.Runtime === 'python3.13');
     expect(others).toEqual([]);
@@ -119,7 +119,7 @@ describe('DbrolesStack', () => {
     expect(hookRunner?.Properties).toMatchObject({ Handler: 'handler.handler', TracingConfig: { Mode: 'Active' } });
     expect(hookRunner?.Properties.Environment).toBeUndefined();
     const functions = all.filter((fn) => fn !== hookRunner);
-    expect(functions).toHaveLength(12);
+    expect(functions).toHaveLength(13);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
@@ -242,7 +242,20 @@ describe('DbrolesStack', () => {
     const triggers = (Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: { Environment?: { Variables: Record<string, unknown> } } }>).filter(
       (fn) => fn.Properties.Environment?.Variables.AUTO_PROVISION_TAG === 'dbroles:auto-provision',
     );
-    expect(triggers).toHaveLength(2);
+    expect(triggers).toHaveLength(3);
+  });
+
+  it('fails, within a minute, a job whose execution failed, timed out or was aborted outside every Catch', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [Match.anyValue()] },
+      },
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 4 } })],
+    });
+    // The roles Map has its own Catch, like every other state that can fail.
+    expect(deployedDefinition().States.ProvisionRoles?.Catch?.[0]?.Next).toBe('RecordFailure');
   });
 
   it('has a member-account stack: the assumed role with an ExternalId, the seed actions, event forwarding, no bootstrap', () => {

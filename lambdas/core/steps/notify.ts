@@ -7,7 +7,7 @@ export const NotifyInputSchema = z.object({ job_id: z.string() });
  * Step 7: sends `dbroles.job.finished` with the job object, for completed and failed jobs alike,
  * when the job asked for `send-webhook`. A delivery failure is recorded on the job, not thrown.
  */
-export async function notify(input: z.infer<typeof NotifyInputSchema>, deps: WorkflowDeps): Promise<{ sent: boolean }> {
+export async function notify(input: z.infer<typeof NotifyInputSchema>, deps: Pick<WorkflowDeps, 'jobs' | 'webhook' | 'clock'>): Promise<{ sent: boolean }> {
   const { job, request } = await deps.jobs.get(input.job_id);
   if (!request.job_steps.includes('send-webhook')) {
     await deps.jobs.setStep(job.id, 'Notify', { status: 'skipped', message: 'send-webhook was not requested' });

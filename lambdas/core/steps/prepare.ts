@@ -134,6 +134,7 @@ export async function prepare(input: z.infer<typeof PrepareInputSchema>, deps: W
       target = await rdsTarget(request, job.id, deps);
     }
     await deps.locks.acquire(target.resource_key, job.id, deps.config.lockLeaseSeconds, deps.clock());
+    await deps.jobs.setLockKey(job.id, target.resource_key);
     return { target, tiers: ROLE_TIERS, security_group_cidr: request.aws?.default_security_group?.ingress_cidr ?? null };
   });
 }

@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { JobRecordSchema, type Job, type JobRecord, type RoleResult, type StepProgress } from '../job.ts';
 import { isConditionFailed } from './dynamo.ts';
-import { jobKey, jobListKey, TABLE_KEYS } from './keys.ts';
+import { jobKey, jobListKey, TABLE_KEYS, runningJobKey, runningJobListKey } from './keys.ts';
 
 export interface JobPage {
   readonly items: JobRecord[];
@@ -24,6 +24,12 @@ export interface JobStore {
    */
   finish(id: string, status: { phase: 'completed' | 'failed'; message: string; result: RoleResult[] }, completedAt: string): Promise<boolean>;
   setWebhook(id: string, webhook: NonNullable<Job['webhook']>): Promise<void>;
+  /** Records the database lock the job took, so a job ended from outside its execution can release it. */
+  setLockKey(id: string, lockKey: string): Promise<void>;
+  /** Ids of jobs still marked running, oldest first, a page at a time. */
+  listRunning(limit: number, nextToken?: string): Promise<{ ids: string[]; nextToken?: string }>;
+  /** Forgets a running marker left behind (its job finished, or was never written). */
+  forgetRunning(id: string): Promise<void>;
   /** The runbook hook's outcome; its output is already redacted and cut. */
   setHookStatus(id: string, status: NonNullable<Job['hook_status']>): Promise<void>;
   /** Newest first. */
@@ -37,6 +43,10 @@ export class DynamoJobStore implements JobStore {
   ) {}
 
   async create(record: JobRecord): Promise<void> {
+    // The marker first: a crash in between leaves a marker the sweep clears, never a running job it cannot find.
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { ...runningJobKey(record.job.id), ...runningJobListKey(record.job.created_at, record.job.id), job_id: record.job.id } }),
+    );
     try {
       await this.doc.send(
         new PutCommand({
@@ -95,6 +105,7 @@ export class DynamoJobStore implements JobStore {
           ExpressionAttributeValues: { ':status': status, ':completed': completedAt, ':running': 'running' },
         }),
       );
+      await this.forgetRunning(id).catch(() => undefined);
       return true;
     } catch (error) {
       if (isConditionFailed(error)) return false;
@@ -108,6 +119,31 @@ export class DynamoJobStore implements JobStore {
 
   async setHookStatus(id: string, status: NonNullable<Job['hook_status']>): Promise<void> {
     await this.set(id, ['job', 'hook_status'], status);
+  }
+
+  async setLockKey(id: string, key: string): Promise<void> {
+    await this.set(id, ['lock_key'], key);
+  }
+
+  async listRunning(limit: number, nextToken?: string): Promise<{ ids: string[]; nextToken?: string }> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: TABLE_KEYS.gsi1,
+        KeyConditionExpression: 'gsi1pk = :running',
+        ExpressionAttributeValues: { ':running': 'RUNNING_JOBS' },
+        Limit: limit,
+        ExclusiveStartKey: nextToken ? JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8')) : undefined,
+      }),
+    );
+    return {
+      ids: (out.Items ?? []).map((i) => String(i.job_id)),
+      nextToken: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined,
+    };
+  }
+
+  async forgetRunning(id: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: runningJobKey(id) }));
   }
 
   async list(limit: number, nextToken?: string): Promise<JobPage> {

@@ -12,6 +12,9 @@ export const legacyMasterCredentialKey = (dbArn: string) => ({ pk: `CRED#${dbArn
 export const offeredMasterKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'OFFERED_MASTER' });
 export const roleCredentialKey = (dbArn: string, user: string) => ({ pk: `CRED#${dbArn}`, sk: `ROLE#${user}` });
 export const lockKey = (resource: string) => ({ pk: `LOCK#${resource}`, sk: 'LOCK' });
+/** One small item per running job, so the sweep pages through running jobs only, not all history. */
+export const runningJobKey = (id: string) => ({ pk: `RUNNING#${id}`, sk: 'RUNNING' });
+export const runningJobListKey = (createdAt: string, id: string) => ({ gsi1pk: 'RUNNING_JOBS', gsi1sk: `${createdAt}#${id}` });
 /** The AWS access keys set through the API (encrypted). */
 export const awsSettingsKey = () => ({ pk: 'CONFIG#aws', sk: 'CONFIG' });
 export const connectionKey = (name: string) => ({ pk: `CONN#${name}`, sk: 'CONN' });

@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJob } from '../../../lambdas/core/job-service.ts';
+import { startDynalite, type EmbeddedDynamo } from '../../../local/embedded-dynamodb.ts';
+import { workflowDepsFor } from '../../support/workflow-deps.ts';
+
+let dynamo: EmbeddedDynamo;
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(() => dynamo.stop());
+
+const request = { connection_prefix_name: 'x', job_steps: [], rotate_passwords: false, aws: { instance_arn: 'arn:aws:rds:us-east-1:111111111111:db:a' } } as const;
+
+describe('createJob', () => {
+  it('leaves a started job running when only noting its execution ARN fails', async () => {
+    const w = await workflowDepsFor(dynamo.endpoint);
+    const jobs = { ...w.jobs, create: w.jobs.create.bind(w.jobs), get: w.jobs.get.bind(w.jobs), finish: w.jobs.finish.bind(w.jobs), setExecutionArn: async () => Promise.reject(new Error('throttled')) };
+    const { job_id } = await createJob({ ...request, job_steps: [...request.job_steps] }, { ...w, jobs, orgId: 'o', starter: { start: async (id) => `arn:exec:${id}` } });
+    expect((await w.jobs.get(job_id)).job.status.phase).toBe('running');
+    expect((await w.jobs.listRunning(100)).ids).toContain(job_id);
+  });
+
+  it('fails the job, and says so, when its execution cannot start', async () => {
+    const w = await workflowDepsFor(dynamo.endpoint);
+    const error = (await createJob({ ...request, job_steps: [] }, { ...w, orgId: 'o', newId: () => 'job-no-start', starter: { start: async () => Promise.reject(new Error('AccessDenied')) } }).catch((e: Error) => e)) as Error;
+    expect(error.message).toBe('could not start the workflow: AccessDenied');
+    expect((await w.jobs.get('job-no-start')).job.status).toMatchObject({ phase: 'failed', message: 'could not start the workflow: AccessDenied' });
+    expect((await w.jobs.listRunning(100)).ids).not.toContain('job-no-start');
+  });
+});
