@@ -92,7 +92,6 @@ export function defineWorkflow(scope: Construct, fns: WorkflowFunctions, options
       credentials_info: null,
       // Finalize stamps the time: $$.State.EnteredTime is not available to the local runner.
       completed_at: '',
-      databases: [],
     },
   });
   provisionRole.addCatch(roleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });

@@ -37,3 +37,18 @@ export async function getJob(request: ApiRequest, deps: JobServiceDeps): Promise
   const id = z.string().min(1).max(100).parse(request.pathParameters.id);
   return json(200, present((await deps.jobs.get(id)).job));
 }
+
+/** GET /api/dbroles/jobs/{id}/databases?limit=&next_token= → {items: [{user_role, database, status, message}], next_token}. */
+export async function listJobDatabases(request: ApiRequest, deps: JobServiceDeps): Promise<HttpResponse> {
+  const id = z.string().min(1).max(100).parse(request.pathParameters.id);
+  const query = ListJobsQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).parse(request.query);
+  await deps.jobs.get(id);
+  let page;
+  try {
+    page = await deps.jobs.listDatabaseOutcomes(id, query.limit, query.next_token);
+  } catch (error) {
+    if (query.next_token && error instanceof SyntaxError) throw new UsageError('next_token: is not a token this API returned', { cause: error });
+    throw error;
+  }
+  return json(200, { items: page.items, next_token: page.nextToken ?? null });
+}

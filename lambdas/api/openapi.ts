@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JobRequestInputSchema, JobSchema } from '../core/job.ts';
+import { DatabaseOutcomeSchema, JobRequestInputSchema, JobSchema } from '../core/job.ts';
 import { SECRETS_PROVIDERS } from '../core/secrets/types.ts';
 import { ConnectionSchema } from '../core/store/connection-store.ts';
 
@@ -48,6 +48,13 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/dbroles/jobs/{id}': { get: { summary: 'One job', parameters: [idParam('id')], responses: { '200': { description: 'the job', ...body('Job') }, '404': { description: 'no such job', ...body('Error') } } } },
+      '/api/dbroles/jobs/{id}/databases': {
+        get: {
+          summary: "A job's outcome per role and database, paged",
+          parameters: [idParam('id'), { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }, { name: 'next_token', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: 'a page of outcomes', ...body('DatabaseOutcomeList') }, '404': { description: 'no such job', ...body('Error') } },
+        },
+      },
       '/api/dbroles/{id}': { get: { summary: 'One job (alias)', parameters: [idParam('id')], responses: { '200': { description: 'the job', ...body('Job') }, '404': { description: 'no such job', ...body('Error') } } } },
       '/api/connections': { get: { summary: 'Resource roles (no passwords)', responses: { '200': { description: 'connections', ...body('ConnectionList') } } } },
       '/api/connections/{name}': {
@@ -70,6 +77,7 @@ export function openApiDocument(): Record<string, unknown> {
         Connection: schema(ConnectionSchema),
         ConnectionList: schema(ConnectionListSchema),
         ConnectionCredentials: schema(ConnectionCredentialsSchema),
+        DatabaseOutcomeList: schema(z.object({ items: z.array(DatabaseOutcomeSchema), next_token: z.string().nullable() })),
         Error: schema(ErrorSchema),
       },
     },

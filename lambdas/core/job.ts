@@ -110,9 +110,21 @@ export const RoleResultSchema = z.object({
   completed_at: z.string(),
   /** Additive: true when the role failed because its credentials could not be written to the job's store. */
   secret_store_failed: z.boolean().optional(),
-  /** Additive: the outcome per database. */
-  databases: z.array(z.object({ database: z.string(), status: z.enum(['completed', 'failed']), message: z.string() })).default([]),
+  /** Additive: how many databases the role reached and how they went; the detail is paged at /jobs/{id}/databases. */
+  database_counts: z.object({ total: z.number(), completed: z.number(), failed: z.number() }).default({ total: 0, completed: 0, failed: 0 }),
+  /** Additive: the first databases that failed, with why (at most 3). */
+  first_failures: z.array(z.object({ database: z.string(), message: z.string() })).max(3).default([]),
 });
+export type DatabaseCounts = z.infer<typeof RoleResultSchema>['database_counts'];
+
+/** One role's outcome in one database: its own item, paged by GET /api/dbroles/jobs/{id}/databases. */
+export const DatabaseOutcomeSchema = z.object({
+  user_role: z.string(),
+  database: z.string(),
+  status: z.enum(['completed', 'failed']),
+  message: z.string(),
+});
+export type DatabaseOutcomeItem = z.infer<typeof DatabaseOutcomeSchema>;
 export type RoleResult = z.infer<typeof RoleResultSchema>;
 
 export const StepProgressSchema = z.object({

@@ -140,7 +140,7 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
         const failed = outcomes.filter((o) => o.status === 'failed');
         const ok = failed.length === 0;
         deps.onProgress?.({ kind: 'role-done', tier, ok });
-        const message = ok ? '' : `failed in ${failed.length} of ${outcomes.length} databases: ${failed.map((o) => `${o.database}: ${o.message}`).join('; ')}`;
+        const message = ok ? '' : failureSummary(failed, outcomes.length);
         return {
           tier,
           user: user.name,
@@ -199,6 +199,16 @@ async function grantEverywhere(
     ),
   );
   return outcomes.sort((a, b) => (a.database < b.database ? -1 : a.database > b.database ? 1 : 0));
+}
+
+/** At most this many failures are spelled out in a role's message; the rest are counted. */
+const FAILURES_SPELLED_OUT = 3;
+
+/** `failed in 2 of 500 databases: a: <why>; b: <why>`, bounded whatever the number of databases. */
+function failureSummary(failed: ReadonlyArray<DatabaseOutcome>, total: number): string {
+  const shown = failed.slice(0, FAILURES_SPELLED_OUT).map((o) => `${o.database}: ${o.message.slice(0, 300)}`);
+  const more = failed.length > FAILURES_SPELLED_OUT ? ` (and ${failed.length - FAILURES_SPELLED_OUT} more)` : '';
+  return `failed in ${failed.length} of ${total} databases: ${shown.join('; ')}${more}`;
 }
 
 /**

@@ -25,8 +25,8 @@ function summary(job: Job): string {
     `  created:  ${job.created_at}${job.completed_at ? `, finished ${job.completed_at}` : ''}`,
   ];
   for (const r of job.status.result) {
-    const failedDbs = r.databases.filter((d) => d.status === 'failed').length;
-    lines.push(`  ${r.status === 'completed' ? '✓' : '✗'} ${r.user_role.padEnd(9)} ${r.status}${r.databases.length ? ` in ${r.databases.length - failedDbs}/${r.databases.length} databases` : ''}${r.message ? ` — ${r.message}` : ''}`);
+    const { total, completed } = r.database_counts;
+    lines.push(`  ${r.status === 'completed' ? '✓' : '✗'} ${r.user_role.padEnd(9)} ${r.status}${total ? ` in ${completed}/${total} databases` : ''}${r.message ? ` — ${r.message}` : ''}`);
   }
   if (job.webhook) lines.push(`  webhook: ${job.webhook.sent ? 'sent' : 'not sent'} — ${job.webhook.message}`);
   return `${lines.join('\n')}\n`;

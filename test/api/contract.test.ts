@@ -148,6 +148,25 @@ describe('GET /api/dbroles/jobs/{id} and /api/dbroles/{id}', () => {
   });
 });
 
+describe('GET /api/dbroles/jobs/{id}/databases', () => {
+  it('pages the outcome per role and database, and refuses an unknown job or a bad token', async () => {
+    const id = (await call('POST', '/api/dbroles/jobs', validTarget('outcomes'))).body.job_id;
+    await runtime.idle();
+    await runtime.deps.jobs.putDatabaseOutcomes(id, ['a', 'b', 'c'].map((database) => ({ user_role: 'hoop_ro', database, status: 'completed' as const, message: '' })));
+    const first = await call('GET', `/api/dbroles/jobs/${id}/databases?limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.items).toEqual([
+      { user_role: 'hoop_ro', database: 'a', status: 'completed', message: '' },
+      { user_role: 'hoop_ro', database: 'b', status: 'completed', message: '' },
+    ]);
+    const second = await call('GET', `/api/dbroles/jobs/${id}/databases?limit=2&next_token=${first.body.next_token}`);
+    expect(second.body).toEqual({ items: [{ user_role: 'hoop_ro', database: 'c', status: 'completed', message: '' }], next_token: null });
+    expect((await call('GET', '/api/dbroles/jobs/nope/databases')).status).toBe(404);
+    expect((await call('GET', `/api/dbroles/jobs/${id}/databases?next_token=abc`)).status).toBe(400);
+    expect((await call('GET', `/api/dbroles/jobs/${id}/databases?limit=0`)).status).toBe(400);
+  });
+});
+
 describe('other routes', () => {
   it('lists connections and answers 404 for an unknown one', async () => {
     expect((await call('GET', '/api/connections')).body).toEqual({ items: expect.any(Array) });

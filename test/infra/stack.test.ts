@@ -194,6 +194,7 @@ describe('DbrolesStack', () => {
         'GET /api/connections/{name}/credentials',
         'GET /api/dbroles/jobs',
         'GET /api/dbroles/jobs/{id}',
+        'GET /api/dbroles/jobs/{id}/databases',
         'GET /api/dbroles/{id}',
         'GET /api/openapi.json',
         'POST /api/dbroles/jobs',

@@ -157,9 +157,14 @@ describe('the state machine, run locally with the real task handlers', () => {
     ]);
     for (const r of job.status.result) {
       expect(r.credentials_info).toEqual({ secrets_manager_provider: 'database', secret_id: `${arnOf('pg-one')}/${r.user_role}`, secret_keys: [] });
-      expect(r.databases.map((d) => d.database)).toEqual(['app1', 'app2', 'postgres']);
+      expect(r.database_counts).toEqual({ total: 3, completed: 3, failed: 0 });
       expect(new Date(r.completed_at).getTime()).toBeGreaterThan(0);
     }
+    // The outcome per database is in its own items, paged, never in the state machine.
+    const outcomes = await jobs().listDatabaseOutcomes(id, 100);
+    expect(outcomes.items.map((o) => `${o.user_role}:${o.database}:${o.status}`)).toEqual(
+      ['hoop_ddl', 'hoop_ro', 'hoop_rw'].flatMap((u) => ['app1', 'app2', 'postgres'].map((d) => `${u}:${d}:completed`)),
+    );
     for (const step of ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'WaitMasterApplied', 'ProvisionRole:ro', 'ProvisionRole:rw', 'ProvisionRole:ddl', 'Finalize', 'RunHook', 'Notify']) {
       expect(job.steps[step]?.status, step).toBe('completed');
     }

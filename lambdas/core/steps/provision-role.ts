@@ -50,7 +50,10 @@ async function workingStoredSecret(store: RoleSecretStore, scope: RoleSecretScop
   return undefined;
 }
 
+/** The role's result for the state machine: counts and the first failures only, whatever the number of databases. */
 function result(scope: RoleSecretScope, outcome: Partial<RoleOutcome> & Pick<RoleOutcome, 'status' | 'message'>, info: CredentialsInfo | null, now: string): RoleResult {
+  const databases = outcome.databases ?? [];
+  const failed = databases.filter((d) => d.status === 'failed');
   return {
     user_role: scope.user,
     role_suffix_name: scope.tier,
@@ -58,7 +61,8 @@ function result(scope: RoleSecretScope, outcome: Partial<RoleOutcome> & Pick<Rol
     message: outcome.message,
     credentials_info: info,
     completed_at: outcome.completedAt ?? now,
-    databases: (outcome.databases ?? []).map((d) => ({ ...d })),
+    database_counts: { total: databases.length, completed: databases.length - failed.length, failed: failed.length },
+    first_failures: failed.slice(0, 3).map((d) => ({ database: d.database, message: d.message.slice(0, 300) })),
   };
 }
 
@@ -116,6 +120,11 @@ export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSche
       throw new DbrolesError(`provision ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
     }
     if (!role) throw new DbrolesError(`provision ${scope.user}: no result`);
+    // The detail per database goes to its own items, never through the state machine.
+    await deps.jobs.putDatabaseOutcomes(
+      input.job_id,
+      role.databases.map((d) => ({ user_role: scope.user, database: d.database, status: d.status, message: d.message })),
+    );
     // A user refused before its password stage (too powerful, say) gets no credentials.
     if (kept) return result(scope, role, role.password === undefined ? null : kept.info, now());
     if (role.password === undefined) {

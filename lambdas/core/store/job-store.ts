@@ -1,8 +1,8 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { JobRecordSchema, type Job, type JobRecord, type RoleResult, type StepProgress } from '../job.ts';
+import { DatabaseOutcomeSchema, JobRecordSchema, type DatabaseOutcomeItem, type Job, type JobRecord, type RoleResult, type StepProgress } from '../job.ts';
 import { isConditionFailed } from './dynamo.ts';
-import { jobKey, jobListKey, TABLE_KEYS, runningJobKey, runningJobListKey } from './keys.ts';
+import { jobDatabaseKey, jobKey, jobListKey, TABLE_KEYS, runningJobKey, runningJobListKey } from './keys.ts';
 
 export interface JobPage {
   readonly items: JobRecord[];
@@ -26,6 +26,10 @@ export interface JobStore {
   setWebhook(id: string, webhook: NonNullable<Job['webhook']>): Promise<void>;
   /** Records the database lock the job took, so a job ended from outside its execution can release it. */
   setLockKey(id: string, lockKey: string): Promise<void>;
+  /** Stores one role's outcome in each database (one item each, written in batches). Idempotent. */
+  putDatabaseOutcomes(jobId: string, outcomes: ReadonlyArray<DatabaseOutcomeItem>): Promise<void>;
+  /** A page of a job's outcomes per role and database. */
+  listDatabaseOutcomes(jobId: string, limit: number, nextToken?: string): Promise<{ items: DatabaseOutcomeItem[]; nextToken?: string }>;
   /** Ids of jobs still marked running, oldest first, a page at a time. */
   listRunning(limit: number, nextToken?: string): Promise<{ ids: string[]; nextToken?: string }>;
   /** Forgets a running marker left behind (its job finished, or was never written). */
@@ -123,6 +127,34 @@ export class DynamoJobStore implements JobStore {
 
   async setLockKey(id: string, key: string): Promise<void> {
     await this.set(id, ['lock_key'], key);
+  }
+
+  async putDatabaseOutcomes(jobId: string, outcomes: ReadonlyArray<DatabaseOutcomeItem>): Promise<void> {
+    for (let i = 0; i < outcomes.length; i += 25) {
+      let requests: Record<string, unknown>[] | undefined = outcomes.slice(i, i + 25).map((o) => ({ PutRequest: { Item: { ...jobDatabaseKey(jobId, o.user_role, o.database), ...o } } }));
+      for (let attempt = 0; requests && requests.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+        if (attempt > 8) throw new Error(`store the outcomes of job ${jobId}: DynamoDB kept ${requests.length} writes unprocessed`);
+        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests as never } }));
+        requests = out.UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined;
+      }
+    }
+  }
+
+  async listDatabaseOutcomes(jobId: string, limit: number, nextToken?: string): Promise<{ items: DatabaseOutcomeItem[]; nextToken?: string }> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `JOBDB#${jobId}` },
+        Limit: limit,
+        ExclusiveStartKey: nextToken ? JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8')) : undefined,
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map((i) => DatabaseOutcomeSchema.parse(i)),
+      nextToken: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined,
+    };
   }
 
   async listRunning(limit: number, nextToken?: string): Promise<{ ids: string[]; nextToken?: string }> {

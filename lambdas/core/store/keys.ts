@@ -11,6 +11,8 @@ export const legacyMasterCredentialKey = (dbArn: string) => ({ pk: `CRED#${dbArn
 /** The master password a job came with (databases given directly), until the job has verified it. */
 export const offeredMasterKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'OFFERED_MASTER' });
 export const roleCredentialKey = (dbArn: string, user: string) => ({ pk: `CRED#${dbArn}`, sk: `ROLE#${user}` });
+/** One role's outcome in one database of a job, sorted by role then database. */
+export const jobDatabaseKey = (jobId: string, userRole: string, database: string) => ({ pk: `JOBDB#${jobId}`, sk: `${userRole}#${database}` });
 export const lockKey = (resource: string) => ({ pk: `LOCK#${resource}`, sk: 'LOCK' });
 /** One small item per running job, so the sweep pages through running jobs only, not all history. */
 export const runningJobKey = (id: string) => ({ pk: `RUNNING#${id}`, sk: 'RUNNING' });

@@ -9,7 +9,7 @@ const HOST = 'pgtest1.sakjksqiwuqijs.us-west-2.rds.amazonaws.com';
 function finishedJob(): Job {
   const job = newJob({ id: 'cd2fe668-2f83-4798-a0ed-41688e1891e9', orgId: 'bb5960f1', dbArn: ARN, now: new Date('2026-01-01T00:00:00Z') });
   job.spec = { account_arn: 'arn:aws:iam::200070128927:root', db_arn: ARN, db_name: 'pgtest1', db_engine: 'postgres', db_tags: [{ key: 'owner', value: 'someone@mycorp.com' }, { key: 'bu', value: 'banking' }] };
-  const base = { message: '', completed_at: '2026-01-01T00:01:00Z', databases: [] };
+  const base = { message: '', completed_at: '2026-01-01T00:01:00Z', database_counts: { total: 1, completed: 1, failed: 0 }, first_failures: [] };
   job.status = {
     phase: 'failed',
     message: 'One or more user roles failed to be provisioned',

@@ -43,7 +43,8 @@ const role = (tier: 'ro' | 'rw' | 'ddl', over: Partial<RoleResult> = {}): RoleRe
   message: '',
   credentials_info: { secrets_manager_provider: 'vault', secret_id: path(tier), secret_keys: ['HOST', 'PORT', 'USER', 'PASSWORD', 'DB'] },
   completed_at: '2026-01-01T00:00:00Z',
-  databases: [],
+  database_counts: { total: 0, completed: 0, failed: 0 },
+      first_failures: [],
   ...over,
 });
 

@@ -84,7 +84,8 @@ async function finishedJob(deps: WorkflowDeps, failedTier?: 'ro' | 'rw' | 'ddl')
       message: failed ? 'dial tcp: no such host' : '',
       credentials_info: info,
       completed_at: '2026-01-01T00:00:00Z',
-      databases: [],
+      database_counts: { total: 0, completed: 0, failed: 0 },
+      first_failures: [],
     });
   }
   const ok = results.every((r) => r.status === 'completed');
