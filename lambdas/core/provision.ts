@@ -31,6 +31,8 @@ export interface ProvisionRolesRequest {
   readonly concurrency?: number;
   /** Existing users keep their password; the given one is used only to create a missing user. @default false */
   readonly keepExistingPasswords?: boolean;
+  /** Other sessions of the same job on this server at once (the workflow runs one per tier), sharing its free connection slots. @default 1 */
+  readonly sessionsSharing?: number;
 }
 
 export type ProgressEvent =
@@ -103,9 +105,10 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
 
   // One session for every role: the roles share its connections, so each database is opened
   // about once instead of once per role (connection setup dominates on large instances).
+  const concurrency = request.concurrency ?? DEFAULT_DATABASE_CONCURRENCY;
   let session: ProvisionerSession;
   try {
-    session = await provisioner.connect(target, deps.stats);
+    session = await provisioner.connect({ ...target, maxConnections: target.maxConnections ?? concurrency, sessionsSharing: request.sessionsSharing ?? 1 }, deps.stats);
   } catch (error) {
     return report(failAll(`connect to ${target.host}:${target.port} as master "${target.user}": ${errorMessage(error, secrets)}`));
   }
@@ -120,6 +123,13 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
     const wanted = request.databases ?? available;
     if (wanted.length === 0) return report(failAll('no database to provision: the server lists no application database'));
     firstDatabase = wanted.find((d) => available.includes(d)) ?? '';
+    // Once every tier is past a database, the session may close what it kept open there.
+    const visits = new Map<string, number>();
+    const visited = async (database: string) => {
+      const count = (visits.get(database) ?? 0) + 1;
+      visits.set(database, count);
+      if (count === request.tiers.length) await session.doneWith?.(database);
+    };
     const roles = await Promise.all(
       request.tiers.map(async (tier, index): Promise<RoleOutcome> => {
         const user: RoleUser = { tier, name: peers[tier], password: passwords[index] ?? '', keepPassword: request.keepExistingPasswords, peers };
@@ -133,9 +143,12 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
         }
         deps.onProgress?.({ kind: 'role-started', tier, user: user.name, databases: wanted.length });
         const outcomes = await grantEverywhere(session, user, rotate(wanted, index, request.tiers.length), available, {
-          concurrency: request.concurrency ?? DEFAULT_DATABASE_CONCURRENCY,
+          concurrency,
           secrets,
-          onDone: (database, ok, done) => deps.onProgress?.({ kind: 'database-done', tier, database, ok, done, total: wanted.length }),
+          onDone: async (database, ok, done) => {
+            deps.onProgress?.({ kind: 'database-done', tier, database, ok, done, total: wanted.length });
+            await visited(database);
+          },
         });
         const failed = outcomes.filter((o) => o.status === 'failed');
         const ok = failed.length === 0;
@@ -174,7 +187,7 @@ async function grantEverywhere(
   user: RoleUser,
   databases: ReadonlyArray<string>,
   available: ReadonlyArray<string>,
-  options: { concurrency: number; secrets: ReadonlyArray<string>; onDone: (database: string, ok: boolean, done: number) => void },
+  options: { concurrency: number; secrets: ReadonlyArray<string>; onDone: (database: string, ok: boolean, done: number) => Promise<void> },
 ): Promise<DatabaseOutcome[]> {
   const limit = pLimit(Math.max(1, options.concurrency));
   let done = 0;
@@ -193,7 +206,7 @@ async function grantEverywhere(
           }
         }
         done += 1;
-        options.onDone(database, outcome.status === 'completed', done);
+        await options.onDone(database, outcome.status === 'completed', done).catch(() => undefined);
         return outcome;
       }),
     ),

@@ -30,6 +30,10 @@ export interface ConnectionTarget {
   readonly tls?: { readonly ca?: string; readonly rejectUnauthorized?: boolean };
   /** Seconds to wait for a connection. */
   readonly connectTimeoutSeconds?: number;
+  /** Connections one session may open besides its admin one. @default 4 */
+  readonly maxConnections?: number;
+  /** Sessions of the same job working on the server at once (one per tier in the workflow), sharing its free slots. @default 1 */
+  readonly sessionsSharing?: number;
 }
 
 /** One provisioned database user: its tier, its name and its new password (a secret). */
@@ -99,6 +103,8 @@ export interface ProvisionerSession {
    * The statement carries the new password (or its verifier) and is never logged.
    */
   changeOwnPassword(newPassword: string): Promise<void>;
+  /** No more work in this database: connections kept for it may be closed now. */
+  doneWith?(database: string): Promise<void>;
   /** Closes every connection the session opened. Never throws. */
   close(): Promise<void>;
 }

@@ -112,6 +112,8 @@ export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSche
           tiers: [tier],
           databases: target.databases ?? undefined,
           keepExistingPasswords: Boolean(kept),
+          // The three tiers run as three sessions at once, sharing the server's free connections.
+          sessionsSharing: ROLE_TIERS.length,
         },
         { provisioners: deps.provisioners, generatePassword: () => secret.password, now: deps.clock },
       );

@@ -12,6 +12,7 @@ import type {
   ServerInfo,
   SqlStats,
 } from '../types.ts';
+import { DatabaseConnectionPool } from './pool.ts';
 import { scramSha256Verifier } from './scram.ts';
 import * as sql from './sql.ts';
 
@@ -80,24 +81,36 @@ class PgConnection {
   }
 }
 
+/**
+ * Grant connections one session may open: the caller's concurrency, and never more than its share
+ * (with the other sessions of the same job) of the slots the server has free now.
+ */
+export function connectionCap(target: Pick<ConnectionTarget, 'maxConnections' | 'sessionsSharing'>, freeSlots: number): number {
+  const share = Math.floor(freeSlots / Math.max(1, target.sessionsSharing ?? 1));
+  return Math.max(1, Math.min(target.maxConnections ?? 4, share));
+}
+
 interface MasterInfo {
   readonly name: string;
   readonly superuser: boolean;
 }
 
 class PostgresSession implements ProvisionerSession {
-  /** Idle connections per database, reused by the next role that reaches it. */
-  private readonly idle = new Map<string, PgConnection[]>();
+  /** Grant connections, bounded: reused across roles, closed when their database is done. */
+  readonly pool: DatabaseConnectionPool<PgConnection>;
   /** The roles share the admin connection; pg wants one query at a time per client. */
   private readonly adminLock = pLimit(1);
 
   constructor(
     private readonly admin: PgConnection,
-    private readonly target: ConnectionTarget,
+    target: ConnectionTarget,
     readonly server: ServerInfo,
     private readonly master: MasterInfo,
-    private readonly stats: SqlStats | undefined,
-  ) {}
+    stats: SqlStats | undefined,
+    maxConnections: number,
+  ) {
+    this.pool = new DatabaseConnectionPool(maxConnections, (database) => PgConnection.open(target, database, stats));
+  }
 
   async listDatabases(): Promise<string[]> {
     return this.adminLock(async () => (await this.admin.query<{ datname: string }>(sql.selectDatabases)).map((r) => r.datname));
@@ -133,7 +146,7 @@ class PostgresSession implements ProvisionerSession {
   }
 
   async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {
-    const conn = this.idle.get(database)?.pop() ?? (await PgConnection.open(this.target, database, this.stats));
+    const conn = await this.pool.acquire(database);
     let reusable = false;
     try {
       await conn.run(sql.beginLocked());
@@ -168,15 +181,16 @@ class PostgresSession implements ProvisionerSession {
       return { warnings };
     } finally {
       // A connection whose transaction failed is dropped rather than rolled back and reused.
-      if (reusable) this.idle.set(database, [...(this.idle.get(database) ?? []), conn]);
-      else await conn.close();
+      await this.pool.release(database, conn, reusable);
     }
   }
 
+  doneWith(database: string): Promise<void> {
+    return this.pool.doneWith(database);
+  }
+
   async close(): Promise<void> {
-    const all = [this.admin, ...[...this.idle.values()].flat()];
-    this.idle.clear();
-    await Promise.all(all.map((c) => c.close()));
+    await Promise.all([this.admin.close(), this.pool.closeAll()]);
   }
 }
 
@@ -192,12 +206,14 @@ export const postgresProvisioner = {
     try {
       const [info] = await admin.query<{ version: string; current_user: string; is_superuser: boolean }>(sql.selectServerInfo);
       if (!info) throw new DbrolesError('PostgreSQL returned no server information');
+      const [slots] = await admin.query<{ free: number }>(sql.selectFreeConnectionSlots);
       return new PostgresSession(
         admin,
         target,
         { version: info.version, flavor: 'postgres', defaultDatabase: database },
         { name: info.current_user, superuser: info.is_superuser },
         stats,
+        connectionCap(target, Number(slots?.free ?? 1)),
       );
     } catch (error) {
       await admin.close();

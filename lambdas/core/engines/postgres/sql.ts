@@ -30,6 +30,15 @@ export const selectServerInfo = `SELECT current_setting('server_version_num')::i
   version() AS version, current_user AS current_user,
   (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AS is_superuser`;
 
+/**
+ * Connection slots free for ordinary users now: max_connections less the reserved ones (superuser,
+ * and PostgreSQL 16's reserved_connections) less the client backends already connected.
+ */
+export const selectFreeConnectionSlots = `SELECT current_setting('max_connections')::int
+  - current_setting('superuser_reserved_connections')::int
+  - coalesce(nullif(current_setting('reserved_connections', true), '')::int, 0)
+  - (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type = 'client backend')::int AS free`;
+
 /** Connectable, non-template databases; `rdsadmin` is RDS's own and refuses connections. */
 export const selectDatabases = `SELECT datname FROM pg_catalog.pg_database
   WHERE datallowconn AND NOT datistemplate AND datname <> 'rdsadmin' ORDER BY datname`;
