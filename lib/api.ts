@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { ApiEnvSchema } from '../lambdas/api/env.ts';
 import type { WorkflowEnvInput } from '../lambdas/workflow/env.ts';
 import { ROUTES } from '../lambdas/api/router.ts';
+import { grantPasswordEnvelopes, grantTableData } from './storage.ts';
 import { TaskFunction } from './task-function.ts';
 
 /** The credentials route as an execute-api resource path (method/path), any connection name. */
@@ -130,16 +131,24 @@ export class Api extends Construct {
  * through its role; ec2:DescribeRegions for regions "all").
  */
 export function grantApiAccess(fn: TaskFunction, props: ApiBackendProps): void {
-  props.table.grantReadWriteData(fn);
-  props.key.grantEncryptDecrypt(fn);
+  grantTableData(props.table, props.key, fn);
+  // The stored AWS access keys and the master password a job is given are envelopes of the key.
+  grantPasswordEnvelopes(props.key, fn);
   props.stateMachine.grantStartExecution(fn);
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ListAccounts', actions: ['organizations:ListAccounts'], resources: ['*'] }));
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'DescribeDatabases', actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'ec2:DescribeRegions'], resources: ['*'] }));
   fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      sid: 'AssumeMemberAccountRole',
-      actions: ['sts:AssumeRole'],
-      resources: [`arn:${Stack.of(fn).partition}:iam::*:role/${props.workflowEnvironment.CROSS_ACCOUNT_ROLE_NAME ?? 'HoopOrganizationAccountAccessRole'}`],
-    }),
+    assumeMemberRole(Stack.of(fn).partition, props.workflowEnvironment.CROSS_ACCOUNT_ROLE_NAME ?? 'HoopOrganizationAccountAccessRole', props.workflowEnvironment.DBROLES_ORGANIZATION_ID),
   );
+
+}
+
+/** sts:AssumeRole on the member-account role; with an Organization, only on roles that belong to it (aws:ResourceOrgID). */
+export function assumeMemberRole(partition: string, roleName: string, organizationId?: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AssumeMemberAccountRole',
+    actions: ['sts:AssumeRole'],
+    resources: [`arn:${partition}:iam::*:role/${roleName}`],
+    ...(organizationId ? { conditions: { StringEquals: { 'aws:ResourceOrgID': organizationId } } } : {}),
+  });
 }

@@ -8,9 +8,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DEFAULT_CROSS_ACCOUNT_ROLE_NAME } from '../lambdas/core/aws/access.ts';
 import { WorkflowEnvSchema, type WorkflowEnvInput } from '../lambdas/workflow/env.ts';
-import { Api } from './api.ts';
+import { Api, assumeMemberRole } from './api.ts';
 import * as events from 'aws-cdk-lib/aws-events';
-import { Storage } from './storage.ts';
+import { grantPasswordEnvelopes, grantTableData, Storage } from './storage.ts';
 import { Triggers } from './triggers.ts';
 import { TaskFunction } from './task-function.ts';
 import { TASKS, Workflow, type TaskName, type WorkflowFunctions } from './workflow.ts';
@@ -96,6 +96,7 @@ export class DbrolesStack extends Stack {
       DB_TLS: 'verify',
       INTEGRATION_AWS_INSTANCE_ROLE_ALLOW: props.instanceRoleAllowed === false ? 'false' : 'true',
       DISCOVERY_REGIONS: props.discoveryRegions?.join(','),
+      DBROLES_ORGANIZATION_ID: props.organizationId,
       SECRETS_MANAGER_ENABLED: 'true',
       SECRETS_MANAGER_NAME_PREFIX: props.secretNamePrefix,
       VAULT_ADDR: props.vaultAddr,
@@ -146,8 +147,10 @@ export class DbrolesStack extends Stack {
     ) as Record<TaskName, TaskFunction>;
     hookRunner.grantInvoke(fns.RunHook);
 
-    for (const fn of Object.values(fns)) this.storage.table.grantReadWriteData(fn);
-    for (const name of ['MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'RunHook', 'RecordFailure'] as const) this.storage.key.grantEncryptDecrypt(fns[name]);
+    for (const fn of Object.values(fns)) grantTableData(this.storage.table, this.storage.key, fn);
+    // Direct use of the key only where a password envelope or the stored AWS keys are read or written.
+    const envelopes: TaskName[] = ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'RunHook', 'RecordFailure'];
+    for (const name of envelopes) grantPasswordEnvelopes(this.storage.key, fns[name]);
     const allow = (names: TaskName[], sid: string, actions: string[], resources: string[]) => {
       for (const name of names) fns[name].addToRolePolicy(new iam.PolicyStatement({ sid, actions, resources }));
     };
@@ -161,9 +164,11 @@ export class DbrolesStack extends Stack {
       ['ec2:DescribeSecurityGroups', 'ec2:CreateSecurityGroup', 'ec2:CreateTags', 'ec2:AuthorizeSecurityGroupIngress'],
       ['*'],
     );
-    allow(['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied'], 'AssumeMemberAccountRole', ['sts:AssumeRole'], [
-      `arn:${this.partition}:iam::*:role/${roleName}`,
-    ]);
+    for (const name of ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied'] as const) {
+      fns[name].addToRolePolicy(assumeMemberRole(this.partition, roleName, props.organizationId));
+    }
+    // With an Organization, Prepare refuses a database in an account outside it.
+    if (props.organizationId) allow(['Prepare'], 'ListAccounts', ['organizations:ListAccounts'], ['*']);
     if (svixSecret) svixSecret.grantRead(fns.Notify);
     // Role credentials in Secrets Manager: created and updated (never deleted), and only under the prefix.
     allow(

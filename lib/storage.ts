@@ -1,4 +1,5 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -35,4 +36,40 @@ export class Storage extends Construct {
       sortKey: { name: TABLE_KEYS.gsi1SortKey, type: dynamodb.AttributeType.STRING },
     });
   }
+}
+
+/** What every function may do to the table: read and write items, nothing else. */
+const TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+];
+
+/**
+ * Read and write the table. The key that encrypts it is usable only through DynamoDB
+ * (`kms:ViaService`): a function granted this alone cannot decrypt a password envelope itself.
+ */
+export function grantTableData(table: dynamodb.ITable, key: kms.IKey, fn: iam.IGrantable): void {
+  table.grant(fn, ...TABLE_ACTIONS);
+  const stack = Stack.of(table);
+  fn.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'TableKeyThroughDynamoDb',
+      actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
+    }),
+  );
+}
+
+/** Direct use of the key: for the functions that read or write password envelopes (or the stored AWS keys). */
+export function grantPasswordEnvelopes(key: kms.IKey, fn: iam.IGrantable): void {
+  key.grantEncryptDecrypt(fn);
 }

@@ -7,6 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { TriggerEnvSchema } from '../lambdas/triggers/env.ts';
 import { grantApiAccess, type ApiBackendProps } from './api.ts';
+import { grantTableData } from './storage.ts';
 import { TaskFunction } from './task-function.ts';
 
 /** The RDS events that start a job: an instance or a cluster was created or restored. */
@@ -43,9 +44,10 @@ export class Triggers extends Construct {
       STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
       AUTO_PROVISION_TAG: TriggerEnvSchema.parse({ AUTO_PROVISION_TAG: props.autoProvisionTag }).AUTO_PROVISION_TAG,
     };
-    const make = (name: string, file: string) => {
+    const make = (name: string, file: string, access: 'api' | 'table' = 'api') => {
       const fn = new TaskFunction(this, name, { handlerFile: file, environment: props.workflowEnvironment, extraEnvironment, timeout: Duration.minutes(10) });
-      grantApiAccess(fn, props);
+      if (access === 'api') grantApiAccess(fn, props);
+      else grantTableData(props.table, props.key, fn);
       return fn;
     };
     this.reconcile = make('Reconcile', 'triggers/reconcile.ts');
@@ -67,7 +69,8 @@ export class Triggers extends Construct {
     });
     this.onRdsEvent = make('OnRdsEvent', 'triggers/on-rds-event.ts');
     // An execution that failed, timed out or was aborted outside every Catch: its job is failed within a minute.
-    this.onExecutionEnded = make('OnExecutionEnded', 'triggers/on-execution-ended.ts');
+    // It only ends jobs, releases locks and sends webhooks: the table, no direct use of the key.
+    this.onExecutionEnded = make('OnExecutionEnded', 'triggers/on-execution-ended.ts', 'table');
     for (const fn of [this.reconcile, this.onExecutionEnded]) props.webhookSecret?.grantRead(fn);
     new events.Rule(this, 'ExecutionEnded', {
       description: 'dbroles: fail a job whose execution ended without recording it',

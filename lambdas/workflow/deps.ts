@@ -133,6 +133,7 @@ export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
       connectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_SECONDS,
       discoveryRegions: env.DISCOVERY_REGIONS?.split(',').map((r) => r.trim()).filter(Boolean),
       hookTimeoutSeconds: env.DBROLES_HOOK_TIMEOUT_SECONDS,
+      organizationId: env.DBROLES_ORGANIZATION_ID,
     },
   };
 }

@@ -18,6 +18,8 @@ export const WorkflowEnvSchema = z
     CROSS_ACCOUNT_EXTERNAL_ID: z.string().min(2).max(1224).optional(),
     /** Use the runtime's own role when no access keys were set through the API (the seed's variable). */
     INTEGRATION_AWS_INSTANCE_ROLE_ALLOW: z.enum(['true', 'false']).default('false'),
+    /** The Organization (o-...) dbroles serves: a job on an account outside it is refused. @default no check */
+    DBROLES_ORGANIZATION_ID: z.string().regex(/^o-[a-z0-9]{10,32}$/).optional(),
     /** Regions scanned by discovery when a request names none: comma-separated, or "all". @default the runtime's region */
     DISCOVERY_REGIONS: z.string().optional(),
     LOCK_LEASE_SECONDS: z.coerce.number().int().min(60).default(7200),

@@ -79,7 +79,7 @@ beforeAll(() => {
   app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   stack = new DbrolesStack(app, 'DbrolesTest', {
     env: { account: '111111111111', region: 'us-east-1' },
-    organizationId: 'o-abc123',
+    organizationId: 'o-abc1234567',
     vaultAddr: 'https://vault.example.com:8200',
     vaultCredentialsSecretArn: VAULT_SECRET_ARN,
     rotationSchedule: 'rate(30 days)',
@@ -185,6 +185,31 @@ describe('DbrolesStack', () => {
     expect(JSON.stringify(policies)).not.toContain('secretsmanager:DeleteSecret');
   });
 
+  it('lets the key be used directly only by the functions that read password envelopes; the rest reach it through DynamoDB alone', () => {
+    type Statement = { Action: string | string[]; Effect: string; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+    const functions = template.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Role: { 'Fn::GetAtt': [string, string] } } }>;
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Statement[] } } }>;
+    const statementsOf = (prefix: string) => {
+      const entry = Object.entries(functions).find(([id]) => id.startsWith(prefix));
+      const role = entry?.[1].Properties.Role['Fn::GetAtt'][0];
+      return policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === role)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    };
+    const kms = (statements: Statement[]) => statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('kms:')));
+    const viaDynamo = (st: Statement) => JSON.stringify(st.Condition?.StringEquals?.['kms:ViaService'] ?? '').includes('dynamodb.');
+    for (const prefix of ['FinalizeFunction', 'NotifyFunction', 'TriggersOnExecutionEnded']) {
+      const keyUse = kms(statementsOf(prefix));
+      expect(keyUse.length, prefix).toBeGreaterThan(0);
+      for (const st of keyUse) expect(viaDynamo(st), `${prefix}: ${JSON.stringify(st)}`).toBe(true);
+    }
+    for (const prefix of ['PrepareFunction', 'MasterCredentialsFunction', 'ProvisionRoleFunction', 'RunHookFunction', 'RecordFailureFunction', 'ApiHandler']) {
+      expect(kms(statementsOf(prefix)).some((st) => !viaDynamo(st) && [st.Action].flat().includes('kms:Decrypt')), prefix).toBe(true);
+    }
+    // With an Organization, AssumeRole only reaches roles that belong to it.
+    const assume = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((st) => [st.Action].flat().includes('sts:AssumeRole'));
+    expect(assume.length).toBeGreaterThan(0);
+    for (const st of assume) expect(st.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': 'o-abc1234567' } });
+  });
+
   it('serves every API route behind IAM authorization and exports an admin and an auditor policy', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as Array<{ Properties: { RouteKey: string; AuthorizationType: string } }>;
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
@@ -238,7 +263,7 @@ describe('DbrolesStack', () => {
       EventPattern: { source: ['aws.rds'], 'detail-type': ['RDS DB Instance Event', 'RDS DB Cluster Event'], detail: { EventCategories: ['creation', 'restoration'] } },
     });
     template.hasResourceProperties('AWS::Events::EventBusPolicy', {
-      Statement: Match.objectLike({ Action: 'events:PutEvents', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } } }),
+      Statement: Match.objectLike({ Action: 'events:PutEvents', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc1234567' } } }),
     });
     const triggers = (Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: { Environment?: { Variables: Record<string, unknown> } } }>).filter(
       (fn) => fn.Properties.Environment?.Variables.AUTO_PROVISION_TAG === 'dbroles:auto-provision',

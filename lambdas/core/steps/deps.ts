@@ -27,6 +27,8 @@ export interface WorkflowConfig {
   readonly connectTimeoutSeconds: number;
   /** Regions discovery scans when a request names none (["all"] for every enabled region). @default the runtime's region */
   readonly discoveryRegions?: string[];
+  /** The Organization dbroles serves: Prepare refuses a database in an account outside it. @default no check */
+  readonly organizationId?: string;
   /** How long the runbook hook may run before its process group is killed. */
   readonly hookTimeoutSeconds: number;
 }

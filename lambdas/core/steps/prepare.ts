@@ -1,6 +1,7 @@
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { parseRdsInstanceArn } from '../aws/arn.ts';
+import { listAccounts } from '../aws/discovery.ts';
 import { describeCluster, describeInstance } from '../aws/rds.ts';
 import { isEngineName } from '../engines/index.ts';
 import { ENGINE_FAMILIES, ROLE_TIERS } from '../engines/types.ts';
@@ -77,9 +78,19 @@ function directTarget(request: JobRequest): DbTarget {
   };
 }
 
+/** With an Organization configured, a database must be in one of its accounts (or in dbroles' own). */
+async function refuseOutsideOrganization(accountId: string, region: string, deps: WorkflowDeps): Promise<void> {
+  const organization = deps.config.organizationId;
+  if (!organization) return;
+  const accounts = await listAccounts(deps.aws, region);
+  if (accounts.some((a) => a.account_id === accountId)) return;
+  throw new DbrolesError(`account ${accountId} is not in the Organization ${organization}; dbroles provisions only the Organization's accounts`);
+}
+
 async function rdsTarget(request: JobRequest, jobId: string, deps: WorkflowDeps): Promise<DbTarget> {
   const dbArn = jobDbArn(request);
   const arn = parseRdsInstanceArn(dbArn);
+  await refuseOutsideOrganization(arn.accountId, arn.region, deps);
   const aws = await deps.aws.forAccount(arn.accountId, arn.region, arn.partition);
   const instance = await describeInstance(aws.rds, arn.instanceId);
   const cluster = instance.DBClusterIdentifier ? await describeCluster(aws.rds, instance.DBClusterIdentifier) : undefined;

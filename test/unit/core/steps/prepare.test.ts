@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -156,6 +157,22 @@ describe('prepare', () => {
     if ((shape as { managed?: boolean }).managed) instance.MasterUserSecret = { SecretArn: 'arn:aws:secretsmanager:x', SecretStatus: 'active' };
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance] });
     await expect(prepare({ job_id: await jobFor('arn:aws:rds:us-east-1:111111111111:db:db4') }, deps)).rejects.toThrow(message);
+  });
+
+  it('refuses a database in an account outside the configured Organization, before any RDS call', async () => {
+    const org = mockClient(OrganizationsClient);
+    org.on(ListAccountsCommand).resolves({ Accounts: [{ Id: '111111111111', State: 'ACTIVE' }, { Id: '222222222222', State: 'ACTIVE' }] });
+    try {
+      const inOrg = { ...deps, config: { ...deps.config, organizationId: 'o-abc1234567' } };
+      const id = await jobFor('arn:aws:rds:us-east-1:333333333333:db:stranger');
+      await expect(prepare({ job_id: id }, inOrg)).rejects.toThrow(
+        "account 333333333333 is not in the Organization o-abc1234567; dbroles provisions only the Organization's accounts",
+      );
+      expect(rds.calls()).toHaveLength(0);
+      expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+    } finally {
+      org.restore();
+    }
   });
 
   it('names a missing instance', async () => {
