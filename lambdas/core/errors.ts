@@ -21,6 +21,13 @@ export class LockHeldError extends DbrolesError {}
  */
 export class ConflictError extends DbrolesError {}
 
+/**
+ * An unexpected failure (a store or network error) around a step whose retry is safe and may
+ * finish the work, such as promoting a password the database already took. Its message is
+ * redacted; the state machine retries it.
+ */
+export class RetryableError extends DbrolesError {}
+
 /** A secret store (Vault, Secrets Manager, dbroles' own table) refused a read or a write. */
 export class SecretStoreError extends DbrolesError {}
 

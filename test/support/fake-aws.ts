@@ -45,6 +45,8 @@ export class FakeRds {
   readonly clusters = new Map<string, DBCluster>();
   readonly modifyCalls: ModifyCall[] = [];
   readonly statusSeen: string[] = [];
+  /** Called before and after each Modify takes effect: a fault-injection test throws from here. */
+  onModify?: (when: 'before' | 'after') => void;
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
@@ -66,17 +68,20 @@ export class FakeRds {
     this.mock.on(ModifyDBInstanceCommand).callsFake((input: { DBInstanceIdentifier: string; MasterUserPassword?: string; VpcSecurityGroupIds?: string[] }) => {
       const instance = this.instances.get(input.DBInstanceIdentifier);
       if (!instance) throw Object.assign(new Error('not found'), { name: 'DBInstanceNotFoundFault' });
-      this.modifyCalls.push({ kind: 'instance', id: input.DBInstanceIdentifier, password: input.MasterUserPassword, securityGroupIds: input.VpcSecurityGroupIds });
       this.refuseWhileApplying(instance.DBInstanceStatus, 'InvalidDBInstanceStateFault');
+      this.onModify?.('before');
+      // Only the Modifies RDS accepted.
+      this.modifyCalls.push({ kind: 'instance', id: input.DBInstanceIdentifier, password: input.MasterUserPassword, securityGroupIds: input.VpcSecurityGroupIds });
       if (input.VpcSecurityGroupIds) instance.VpcSecurityGroups = input.VpcSecurityGroupIds.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' }));
       this.apply({ instance }, input.MasterUserPassword);
+      this.onModify?.('after');
       return { DBInstance: structuredClone(instance) };
     });
     this.mock.on(ModifyDBClusterCommand).callsFake((input: { DBClusterIdentifier: string; MasterUserPassword?: string; VpcSecurityGroupIds?: string[] }) => {
       const cluster = this.clusters.get(input.DBClusterIdentifier);
       if (!cluster) throw Object.assign(new Error('not found'), { name: 'DBClusterNotFoundFault' });
-      this.modifyCalls.push({ kind: 'cluster', id: input.DBClusterIdentifier, password: input.MasterUserPassword, securityGroupIds: input.VpcSecurityGroupIds });
       this.refuseWhileApplying(cluster.Status, 'InvalidDBClusterStateFault');
+      this.modifyCalls.push({ kind: 'cluster', id: input.DBClusterIdentifier, password: input.MasterUserPassword, securityGroupIds: input.VpcSecurityGroupIds });
       if (input.VpcSecurityGroupIds) cluster.VpcSecurityGroups = input.VpcSecurityGroupIds.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' }));
       this.apply({ cluster }, input.MasterUserPassword);
       return { DBCluster: structuredClone(cluster) };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROLE_TIERS, type RoleTier } from '../engines/types.ts';
-import { DbrolesError, SecretStoreError } from '../errors.ts';
+import { DbrolesError, RetryableError, SecretStoreError } from '../errors.ts';
 import type { JobRequest, RoleResult } from '../job.ts';
 import { DEFAULT_USER_PREFIX, provisionRoles, type RoleOutcome } from '../provision.ts';
 import { errorMessage } from '../redact.ts';
@@ -130,8 +130,14 @@ export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSche
     // A user refused before its password stage (too powerful, say) gets no credentials.
     if (kept) return result(scope, role, role.password === undefined ? null : kept.info, now());
     if (role.password === undefined) {
-      // The database never took the new password: the current one is still the live one.
-      await store.discardPending(scope).catch(() => undefined);
+      // The engine failed before or while setting the password. If the database took it anyway
+      // (a connection lost after COMMIT), the pending one is the live one: keep it by promoting it.
+      try {
+        if (await userLogsIn(target, secret, deps)) await store.promote(scope, secret);
+        else await store.discardPending(scope);
+      } catch (error) {
+        throw new RetryableError(`settle the new password of ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
+      }
       return result(scope, role, null, now());
     }
     let info: CredentialsInfo;
@@ -142,7 +148,8 @@ export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSche
       info = await store.promote(scope, secret);
     } catch (error) {
       if (error instanceof SecretStoreError) return failed(errorMessage(error, secrets));
-      throw new DbrolesError(`store the new password of ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
+      // Retried: the retry finds the pending password logging in and promotes it.
+      throw new RetryableError(`store the new password of ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
     }
     return result(scope, role, info, now());
   });
