@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVISIONERS } from '../../lambdas/core/engines/index.ts';
 import { jobDbArn, JobRequestSchema, newJob } from '../../lambdas/core/job.ts';
-import { provisionRoles } from '../../lambdas/core/provision.ts';
 import { TASK_IMPLEMENTATIONS, TASKS } from '../../lambdas/workflow/tasks.ts';
 import { startDynalite, type EmbeddedDynamo } from '../../local/embedded-dynamodb.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded-postgres.ts';
@@ -11,6 +12,7 @@ import { pgRun } from '../support/pg.ts';
 import { workflowDepsFor } from '../support/workflow-deps.ts';
 
 // 60 databases on a server that takes 20 connections: one connection kept per database would need 61.
+const CLI = fileURLToPath(new URL('../../bin/dbroles-cli.mjs', import.meta.url));
 const DATABASES = Array.from({ length: 60 }, (_, i) => `many_${i}`);
 let server: EmbeddedServer;
 let dynamo: EmbeddedDynamo;
@@ -25,9 +27,18 @@ afterAll(async () => {
 });
 
 describe('bounded connections, however many databases (PostgreSQL with max_connections=20)', () => {
-  it('provisions 60 databases in one session (the CLI path) without running out of connections', async () => {
-    const report = await provisionRoles({ engine: 'postgres', target: { ...login(), database: 'postgres' }, tiers: ['ro', 'rw', 'ddl'], concurrency: 8 });
-    expect(report.roles.map((r) => [r.tier, r.status, r.databases.length]), report.roles.map((r) => r.message).join('\n')).toEqual([
+  it('provisions 60 databases with dbroles provision (one session) without running out of connections', async () => {
+    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI, 'provision', '--engine', 'postgres', '--host', '127.0.0.1', '--port', String(server.port), '--user', server.user, '--concurrency', '8'],
+        { env: { ...process.env, DBROLES_MASTER_PASSWORD: server.password }, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(run.code, run.stderr || run.stdout.slice(0, 2000)).toBe(0);
+    const response = JSON.parse(run.stdout) as { result: Array<{ role_suffix_name: string; status: string; databases: unknown[] }> };
+    expect(response.result.map((r) => [r.role_suffix_name, r.status, r.databases.length])).toEqual([
       ['ro', 'completed', 61],
       ['rw', 'completed', 61],
       ['ddl', 'completed', 61],

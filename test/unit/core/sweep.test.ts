@@ -74,3 +74,31 @@ describe('failUnfinishedJob (the execution-status rule)', () => {
     expect(sent).toHaveLength(1);
   });
 });
+
+describe('the execution-status event', () => {
+  it('reads the job id and the status from the event Step Functions sends', async () => {
+    const { ExecutionEndedEventSchema } = await import('../../../lambdas/triggers/on-execution-ended.ts');
+    const event = {
+      version: '0',
+      id: '315c1398-40ff-a850-213b-158f73e60175',
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: '111111111111',
+      time: '2026-11-29T10:00:00Z',
+      region: 'us-east-1',
+      resources: [`${MACHINE.replace(':stateMachine:', ':execution:')}:job-1`],
+      detail: {
+        executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:job-1`,
+        stateMachineArn: MACHINE,
+        name: 'job-1',
+        status: 'TIMED_OUT',
+        startDate: 1764410400000,
+        stopDate: 1764432000000,
+        input: '{"job_id":"job-1"}',
+        output: null,
+      },
+    };
+    expect(ExecutionEndedEventSchema.parse(event).detail).toMatchObject({ name: 'job-1', status: 'TIMED_OUT' });
+    expect(ExecutionEndedEventSchema.safeParse({ detail: { ...event.detail, status: 'SUCCEEDED' } }).success).toBe(false);
+  });
+});
