@@ -1,7 +1,7 @@
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { DatabaseOutcomeSchema, JobRecordSchema, type DatabaseOutcomeItem, type Job, type JobRecord, type RoleResult, type StepProgress } from '../job.ts';
-import { isConditionFailed } from './dynamo.ts';
+import { decodePageToken, encodePageToken, isConditionFailed } from './dynamo.ts';
 import { jobDatabaseKey, jobKey, jobListKey, TABLE_KEYS, runningJobKey, runningJobListKey } from './keys.ts';
 
 export interface JobPage {
@@ -148,12 +148,12 @@ export class DynamoJobStore implements JobStore {
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': `JOBDB#${jobId}` },
         Limit: limit,
-        ExclusiveStartKey: nextToken ? JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8')) : undefined,
+        ExclusiveStartKey: decodePageToken(nextToken),
       }),
     );
     return {
       items: (out.Items ?? []).map((i) => DatabaseOutcomeSchema.parse(i)),
-      nextToken: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined,
+      nextToken: encodePageToken(out.LastEvaluatedKey),
     };
   }
 
@@ -165,12 +165,12 @@ export class DynamoJobStore implements JobStore {
         KeyConditionExpression: 'gsi1pk = :running',
         ExpressionAttributeValues: { ':running': 'RUNNING_JOBS' },
         Limit: limit,
-        ExclusiveStartKey: nextToken ? JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8')) : undefined,
+        ExclusiveStartKey: decodePageToken(nextToken),
       }),
     );
     return {
       ids: (out.Items ?? []).map((i) => String(i.job_id)),
-      nextToken: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined,
+      nextToken: encodePageToken(out.LastEvaluatedKey),
     };
   }
 
@@ -187,12 +187,12 @@ export class DynamoJobStore implements JobStore {
         ExpressionAttributeValues: { ':jobs': 'JOBS' },
         ScanIndexForward: false,
         Limit: limit,
-        ExclusiveStartKey: nextToken ? JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8')) : undefined,
+        ExclusiveStartKey: decodePageToken(nextToken),
       }),
     );
     return {
       items: (out.Items ?? []).map((item) => JobRecordSchema.parse(item)),
-      nextToken: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined,
+      nextToken: encodePageToken(out.LastEvaluatedKey),
     };
   }
 }

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresProvisioner } from '../../../../lambdas/core/engines/postgres/index.ts';
 import { connectionTarget, masterLogsIn } from '../../../../lambdas/core/steps/database-login.ts';
 import type { WorkflowConfig } from '../../../../lambdas/core/steps/deps.ts';
-import type { DbTarget } from '../../../../lambdas/core/target.ts';
 import { rdsCaBundle } from '../../../../lambdas/workflow/deps.ts';
+import { rdsTarget } from '../../../support/targets.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/vault-tls/${name}`, import.meta.url), 'utf8');
 const CERT = fixture('test-only-cert.pem');
@@ -34,25 +34,7 @@ afterAll(() => {
   server.close();
 });
 
-const rds = (): DbTarget => ({
-  kind: 'aws',
-  reset_master_password: false,
-  db_arn: 'arn:aws:rds:us-east-1:111111111111:db:orders',
-  resource_key: 'arn:aws:rds:us-east-1:111111111111:db:orders',
-  partition: 'aws',
-  region: 'us-east-1',
-  account_id: '111111111111',
-  instance_id: 'orders',
-  cluster_id: null,
-  engine: 'postgres',
-  host: '127.0.0.1',
-  port,
-  master_user: 'admin',
-  default_database: 'postgres',
-  vpc_id: null,
-  security_group_ids: [],
-  databases: null,
-});
+const rds = () => rdsTarget({ host: '127.0.0.1', port });
 const config = (over: Partial<WorkflowConfig> = {}): WorkflowConfig => ({
   orgId: 'o',
   gatewayHost: 'g',

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobRequestSchema, newJob, VAULT_SAVE_FAILED, type RoleResult } from '../../../../lambdas/core/job.ts';
 import type { WorkflowDeps } from '../../../../lambdas/core/steps/deps.ts';
 import { finalize } from '../../../../lambdas/core/steps/finalize.ts';
-import type { DbTarget } from '../../../../lambdas/core/target.ts';
 import { startDynalite, type EmbeddedDynamo } from '../../../../local/embedded-dynamodb.ts';
+import { rdsTarget } from '../../../support/targets.ts';
 import { workflowDepsFor } from '../../../support/workflow-deps.ts';
 
 let dynamo: EmbeddedDynamo;
@@ -16,25 +16,7 @@ beforeAll(async () => {
 afterAll(() => dynamo.stop());
 
 const ARN = 'arn:aws:rds:us-east-1:111111111111:db:orders';
-const target: DbTarget = {
-  kind: 'aws',
-  reset_master_password: false,
-  db_arn: ARN,
-  resource_key: ARN,
-  partition: 'aws',
-  region: 'us-east-1',
-  account_id: '111111111111',
-  instance_id: 'orders',
-  cluster_id: null,
-  engine: 'postgres',
-  host: 'orders.abc.us-east-1.rds.amazonaws.com',
-  port: 5432,
-  master_user: 'admin',
-  default_database: 'postgres',
-  vpc_id: null,
-  security_group_ids: [],
-  databases: null,
-};
+const target = rdsTarget();
 const path = (tier: string) => `kv/data/hoop_${tier}_${target.host}`;
 const role = (tier: 'ro' | 'rw' | 'ddl', over: Partial<RoleResult> = {}): RoleResult => ({
   user_role: `hoop_${tier}`,

@@ -10,32 +10,14 @@ import { JobRequestSchema, newJob, type RoleResult } from '../../../../lambdas/c
 import type { WorkflowDeps } from '../../../../lambdas/core/steps/deps.ts';
 import { roleSecretScope } from '../../../../lambdas/core/steps/provision-role.ts';
 import { runHook } from '../../../../lambdas/core/steps/run-hook.ts';
-import type { DbTarget } from '../../../../lambdas/core/target.ts';
 import { startDynalite, type EmbeddedDynamo } from '../../../../local/embedded-dynamodb.ts';
+import { rdsTarget } from '../../../support/targets.ts';
 import { workflowDepsFor } from '../../../support/workflow-deps.ts';
 
 const SEED_SCRIPT_DIR = fileURLToPath(new URL('../../../fixtures/runbooks', import.meta.url));
 const ARN = 'arn:aws:rds:us-west-2:200070128927:db:pgtest1';
 const MASTER_PASSWORD = 'hook-master-pw-1234';
-const target: DbTarget = {
-  kind: 'aws',
-  reset_master_password: false,
-  db_arn: ARN,
-  resource_key: ARN,
-  partition: 'aws',
-  region: 'us-west-2',
-  account_id: '200070128927',
-  instance_id: 'pgtest1',
-  cluster_id: null,
-  engine: 'postgres',
-  host: 'pgtest1.sakjksqiwuqijs.us-west-2.rds.amazonaws.com',
-  port: 5432,
-  master_user: 'postgres',
-  default_database: 'postgres',
-  vpc_id: null,
-  security_group_ids: [],
-  databases: null,
-};
+const target = rdsTarget({ db_arn: ARN, resource_key: ARN, region: 'us-west-2', account_id: '200070128927', instance_id: 'pgtest1', host: 'pgtest1.sakjksqiwuqijs.us-west-2.rds.amazonaws.com', master_user: 'postgres' });
 
 let dynamo: EmbeddedDynamo;
 let scripts: string;
