@@ -131,6 +131,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       DBROLES_RUNBOOKS_GIT_TOKEN: env.DBROLES_RUNBOOKS_GIT_TOKEN,
       DBROLES_RUNBOOKS_DIR: env.DBROLES_RUNBOOKS_DIR,
       DBROLES_HOOK_TIMEOUT_SECONDS: env.DBROLES_HOOK_TIMEOUT_SECONDS,
+      DBROLES_ALLOW_LINK_LOCAL: env.DBROLES_ALLOW_LINK_LOCAL,
     }),
   );
   const interruptedJobs = await recoverInterruptedJobs(deps, dynamo.endpoint);

@@ -33,6 +33,7 @@ export function apiDepsFrom(w: WorkflowDeps, defaultRegion: string, starter: Job
     orgId: w.config.orgId,
     starter,
     auditLog,
+    allowLinkLocal: w.config.allowLinkLocal,
   };
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { DbrolesError } from './errors.ts';
 import { jobDbArn, JobRequestSchema, newJob, type JobRequestInputSchema } from './job.ts';
+import { refuseLinkLocalHost } from './network-guard.ts';
 import { errorMessage } from './redact.ts';
 import type { SecretStores } from './secrets/secret-stores.ts';
 import type { CredentialStore } from './store/credential-store.ts';
@@ -21,6 +22,8 @@ export interface JobServiceDeps {
   readonly clock: () => Date;
   readonly orgId: string;
   readonly newId?: () => string;
+  /** Let a database given directly be on a link-local address (DBROLES_ALLOW_LINK_LOCAL). @default false */
+  readonly allowLinkLocal?: boolean;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function createJob(input: z.output<typeof JobRequestInputSchema>, d
   }
   const request = JobRequestSchema.parse({ ...rest, target: storedTarget });
   deps.secretStores.check(request);
+  if (request.target) await refuseLinkLocalHost(request.target.host, deps.allowLinkLocal ?? false, 'request');
   if (masterPassword) await deps.credentials.putOfferedMaster(id, masterPassword);
   await deps.jobs.create({ job: newJob({ id, orgId: deps.orgId, dbArn: jobDbArn(request), now: deps.clock() }), request });
   let executionArn: string;

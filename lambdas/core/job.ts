@@ -14,7 +14,15 @@ export const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d
 export const AwsTargetSchema = z.object({
   instance_arn: z.string().regex(RDS_INSTANCE_ARN, 'must be an RDS instance ARN: arn:aws:rds:<region>:<account>:db:<identifier>'),
   default_security_group: z
-    .object({ ingress_cidr: z.string().regex(IPV4_CIDR, 'must be an IPv4 CIDR such as 10.10.10.10/32') })
+    .object({
+      ingress_cidr: z.string().regex(IPV4_CIDR, 'must be an IPv4 CIDR such as 10.10.10.10/32'),
+      /** Opening the database to the whole Internet (0.0.0.0/0) must be asked for explicitly. */
+      allow_public_ingress: z.boolean().default(false),
+    })
+    .refine((g) => !g.ingress_cidr.endsWith('/0') || g.allow_public_ingress, {
+      path: ['ingress_cidr'],
+      message: 'opens the database to the whole Internet; set "allow_public_ingress": true to mean it',
+    })
     .optional(),
 });
 

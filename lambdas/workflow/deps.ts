@@ -134,6 +134,7 @@ export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
       discoveryRegions: env.DISCOVERY_REGIONS?.split(',').map((r) => r.trim()).filter(Boolean),
       hookTimeoutSeconds: env.DBROLES_HOOK_TIMEOUT_SECONDS,
       organizationId: env.DBROLES_ORGANIZATION_ID,
+      allowLinkLocal: env.DBROLES_ALLOW_LINK_LOCAL === 'true',
     },
   };
 }

@@ -20,6 +20,8 @@ export const WorkflowEnvSchema = z
     INTEGRATION_AWS_INSTANCE_ROLE_ALLOW: z.enum(['true', 'false']).default('false'),
     /** The Organization (o-...) dbroles serves: a job on an account outside it is refused. @default no check */
     DBROLES_ORGANIZATION_ID: z.string().regex(/^o-[a-z0-9]{10,32}$/).optional(),
+    /** Let a database given directly be on a link-local address (where cloud metadata lives). */
+    DBROLES_ALLOW_LINK_LOCAL: z.enum(['true', 'false']).default('false'),
     /** Regions scanned by discovery when a request names none: comma-separated, or "all". @default the runtime's region */
     DISCOVERY_REGIONS: z.string().optional(),
     LOCK_LEASE_SECONDS: z.coerce.number().int().min(60).default(7200),

@@ -86,6 +86,10 @@ describe('POST /api/dbroles/jobs', () => {
     ['a name_prefix with a space', { ...base, aws_secrets_manager: { name_prefix: 'dbroles/a b' } }, /^aws_secrets_manager\.name_prefix: must be 1 to 256/],
     ['an unknown Secrets Manager field', { ...base, aws_secrets_manager: { region: 'x' } }, /aws_secrets_manager.*region/],
     ['rotate_passwords that is not a boolean', { ...base, rotate_passwords: 'yes' }, /^rotate_passwords: /],
+    ['an ingress open to the Internet', { connection_prefix_name: 'x', aws: { instance_arn: 'arn:aws:rds:us-east-1:111111111111:db:a', default_security_group: { ingress_cidr: '0.0.0.0/0' } } }, /^aws\.default_security_group\.ingress_cidr: opens the database to the whole Internet; set "allow_public_ingress": true/],
+    ['the metadata address', { ...base, target: { ...base.target, host: '169.254.169.254' } }, /^target\.host: "169\.254\.169\.254" is a link-local address/],
+    ['an IPv6 link-local host', { ...base, target: { ...base.target, host: 'fe80::1' } }, /^target\.host: "fe80::1" is a link-local address/],
+    ['the IPv6 metadata address', { ...base, target: { ...base.target, host: '[fd00:ec2::254]' } }, /^target\.host: .* is a link-local address/],
   ])('refuses %s with 400 naming the field', async (_label, body, message) => {
     const r = await call('POST', '/api/dbroles/jobs', body);
     expect(r.status).toBe(400);
@@ -122,7 +126,17 @@ describe('GET /api/dbroles/jobs', () => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 
-  it.each([['limit=0'], ['limit=101'], ['limit=x'], ['next_token=%21%21'], ['next_token=abc']])('refuses %s with 400', async (query) => {
+  it.each([
+    ['limit=0'],
+    ['limit=101'],
+    ['limit=x'],
+    ['next_token=%21%21'],
+    ['next_token=abc'],
+    // Well-formed JSON, but not a key this API made.
+    [`next_token=${Buffer.from('{"pk":1}').toString('base64url')}`],
+    [`next_token=${Buffer.from('{"surprise":"x"}').toString('base64url')}`],
+    [`next_token=${Buffer.from('[1,2]').toString('base64url')}`],
+  ])('refuses %s with 400', async (query) => {
     const r = await call('GET', `/api/dbroles/jobs?${query}`);
     expect(r.status).toBe(400);
     expect(r.body.message).toMatch(/^(limit|next_token): /);

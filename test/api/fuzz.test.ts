@@ -38,7 +38,10 @@ const jobLike = fc.record(
       fc.record(
         {
           instance_arn: fc.oneof(fc.constant('arn:aws:rds:us-east-1:111111111111:db:fuzz'), text, anyValue),
-          default_security_group: fc.oneof(fc.record({ ingress_cidr: fc.oneof(fc.constant('10.0.0.0/8'), text) }), anyValue),
+          default_security_group: fc.oneof(
+            fc.record({ ingress_cidr: fc.oneof(fc.constantFrom('10.0.0.0/8', '0.0.0.0/0'), text), allow_public_ingress: anyValue }, { requiredKeys: ['ingress_cidr'] }),
+            anyValue,
+          ),
         },
         { requiredKeys: [] },
       ),
@@ -48,7 +51,7 @@ const jobLike = fc.record(
       fc.record(
         {
           engine: fc.oneof(fc.constantFrom(...Object.keys(ENGINE_FAMILIES)), text),
-          host: fc.oneof(fc.constant('db.invalid'), text),
+          host: fc.oneof(fc.constantFrom('db.invalid', '169.254.169.254', 'fe80::1', '[fd00:ec2::254]', '::ffff:169.254.169.254'), text),
           port: fc.oneof(fc.integer({ min: -10, max: 70_000 }), anyValue),
           master_user: fc.oneof(fc.constant('admin'), text),
           master_password: fc.oneof(fc.constant('pw'), text, anyValue),

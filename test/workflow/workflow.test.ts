@@ -140,7 +140,7 @@ async function secretsOf(dbArn: string): Promise<string[]> {
 
 describe('the state machine, run locally with the real task handlers', () => {
   it('provisions an RDS PostgreSQL instance end to end: security group and master reset in one Modify, roles, resource roles, hook, webhook', async () => {
-    const id = await createJob({ aws: { instance_arn: arnOf('pg-one'), default_security_group: { ingress_cidr: '10.10.10.10/32' } } });
+    const id = await createJob({ aws: { instance_arn: arnOf('pg-one'), default_security_group: { ingress_cidr: '10.10.10.10/32', allow_public_ingress: false } } });
     const { outcome, job } = await runJob(id);
     expect(outcome.status, job.status.message).toBe('SUCCEEDED');
 

@@ -29,6 +29,8 @@ export interface WorkflowConfig {
   readonly discoveryRegions?: string[];
   /** The Organization dbroles serves: Prepare refuses a database in an account outside it. @default no check */
   readonly organizationId?: string;
+  /** Let a database given directly be on a link-local address. @default false */
+  readonly allowLinkLocal?: boolean;
   /** How long the runbook hook may run before its process group is killed. */
   readonly hookTimeoutSeconds: number;
 }

@@ -2,6 +2,7 @@ import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { parseRdsInstanceArn } from '../aws/arn.ts';
 import { listAccounts } from '../aws/discovery.ts';
+import { refuseLinkLocalHost } from '../network-guard.ts';
 import { describeCluster, describeInstance } from '../aws/rds.ts';
 import { isEngineName } from '../engines/index.ts';
 import { ENGINE_FAMILIES, ROLE_TIERS } from '../engines/types.ts';
@@ -140,6 +141,8 @@ export async function prepare(input: z.infer<typeof PrepareInputSchema>, deps: W
     let target: DbTarget;
     if (request.target) {
       target = directTarget(request);
+      // Again at run time: the name may resolve elsewhere now than when the job was posted.
+      await refuseLinkLocalHost(target.host, deps.config.allowLinkLocal ?? false, 'workflow');
       await deps.jobs.setSpec(job.id, { account_arn: '', db_arn: target.db_arn, db_name: request.target.database ?? '', db_engine: target.engine, db_tags: [] });
     } else {
       target = await rdsTarget(request, job.id, deps);

@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UsageError } from '../errors.ts';
 
 /** A DocumentClient that drops undefined values, so optional fields never reach DynamoDB as NULL-less errors. */
 export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
@@ -18,7 +19,21 @@ export function encodePageToken(key: Record<string, unknown> | undefined): strin
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 }
 
-/** The ExclusiveStartKey a page token stands for. Throws SyntaxError for a token this API did not make. */
+/** The key attributes a page token may carry: the table's and its index's keys, all strings. */
+const PAGE_KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk']);
+
+/** The ExclusiveStartKey a page token stands for. Throws UsageError for a token this API did not make. */
 export function decodePageToken(token: string | undefined): Record<string, unknown> | undefined {
-  return token ? (JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined;
+  if (!token) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const entries = key && typeof key === 'object' && !Array.isArray(key) ? Object.entries(key) : [];
+  if (entries.length === 0 || entries.some(([k, v]) => !PAGE_KEY_ATTRIBUTES.has(k) || typeof v !== 'string' || v.length > 2048)) {
+    throw new UsageError('next_token: is not a token this API returned');
+  }
+  return key as Record<string, unknown>;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorMessage, redact } from '../../../lambdas/core/redact.ts';
+import { errorMessage, redact, WITHHELD } from '../../../lambdas/core/redact.ts';
 
 describe('redact', () => {
   it('replaces every occurrence of every secret', () => {
@@ -10,8 +10,10 @@ describe('redact', () => {
     expect(redact('x secret-long x', ['secret', 'secret-long'])).toBe('x REDACTED x');
   });
 
-  it('ignores empty, missing and very short secrets', () => {
-    expect(redact('a b c', ['', undefined, 'b'])).toBe('a b c');
+  it('ignores empty and missing secrets, and withholds a message that holds a secret under 4 characters', () => {
+    expect(redact('a b c', ['', undefined])).toBe('a b c');
+    expect(redact('password xyz refused', ['xyz'])).toBe(WITHHELD);
+    expect(redact('nothing here', ['xyz'])).toBe('nothing here');
   });
 
   it('redacts the message of a thrown value', () => {
