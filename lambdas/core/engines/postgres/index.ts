@@ -56,12 +56,17 @@ class PgConnection {
     return (await this.client.query<R>(text, params)).rows;
   }
 
-  /** Sends the statements as one simple-protocol script: one round trip. */
+  /**
+   * Sends the statements as one simple-protocol script: one round trip. When one fails inside
+   * BEGIN…COMMIT, the transaction is rolled back, so the connection (the session's shared admin
+   * one) stays usable for the other roles instead of answering 25P02 to everything.
+   */
   async run(statements: ReadonlyArray<Statement>): Promise<void> {
     if (this.stats) this.stats.statements += statements.length;
     try {
       await this.client.query(toScript(statements));
     } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
       if (!statements.some((s) => s.secret)) throw error;
       // The server's message can quote the statement; a secret statement's text must not travel.
       const code = (error as { code?: string }).code ?? 'unknown';
