@@ -48,11 +48,38 @@ class MysqlSession implements ProvisionerSession {
     if (user.name.length > max) {
       throw new DbrolesError(`user name "${user.name}" is longer than ${this.server.flavor}'s limit of ${max} characters: choose a shorter --prefix`);
     }
-    const created = await this.exec(sql.createUserIfMissing(user.name, user.password));
-    // A warning means the account already existed and CREATE changed nothing.
-    if (created.warningStatus === 0) return { created: true };
-    if (!user.keepPassword) await this.exec(sql.changePassword(user.name, user.password));
-    return { created: false };
+    if (this.stats) this.stats.statements += 1;
+    const [[row]] = await this.conn.query<mysql.RowDataPacket[]>(sql.selectAccountExists, [user.name]);
+    const existed = Number(row?.n ?? 0) > 0;
+    if (existed) await this.refuseOverPowered(user);
+    await this.exec(sql.createUserIfMissing(user.name, user.password));
+    if (existed && !user.keepPassword) await this.exec(sql.changePassword(user.name, user.password));
+    return { created: !existed };
+  }
+
+  /**
+   * Refuses to hand out an existing account that holds more than a tier can: a global privilege
+   * beyond USAGE, anything on a system schema, GRANT OPTION, PROXY, or a role that does.
+   */
+  private async refuseOverPowered(user: RoleUser): Promise<void> {
+    const seen = new Set<string>();
+    const check = async (name: string, host: string | null, via: string): Promise<void> => {
+      const key = `${name}@${host ?? ''}`;
+      if (seen.has(key) || seen.size > 20) return;
+      seen.add(key);
+      if (this.stats) this.stats.statements += 1;
+      const [rows] = await this.conn.query<mysql.RowDataPacket[]>(sql.showGrants(name, host));
+      for (const row of rows) {
+        const { excess, roles } = sql.readGrantLine(String(Object.values(row)[0] ?? ''));
+        if (excess) {
+          throw new DbrolesError(
+            `user '${user.name}'@'%' already exists with ${excess}${via}; refusing to hand it out as the ${user.tier} user: revoke it, or choose another --prefix`,
+          );
+        }
+        for (const role of roles) await check(role.name, role.host, ` through its role '${role.name}'`);
+      }
+    };
+    await check(user.name, '%', '');
   }
 
   async changeOwnPassword(newPassword: string): Promise<void> {

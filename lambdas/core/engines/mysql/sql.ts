@@ -28,6 +28,38 @@ export function account(name: string): string {
   return `${quoteMysqlLiteral(name)}@'%'`;
 }
 
+/** Whether `'name'@'%'` exists, from mysql.user (a warning count can be hidden by sql_notes=0). Uses one parameter: the name. */
+export const selectAccountExists = "SELECT COUNT(*) AS n FROM mysql.user WHERE User = ? AND Host = '%'";
+
+/** Every grant an account (or a role: host null on MariaDB) holds, including the roles granted to it. */
+export function showGrants(name: string, host: string | null = '%'): string {
+  return `SHOW GRANTS FOR ${quoteMysqlLiteral(name)}${host === null ? '' : `@${quoteMysqlLiteral(host)}`}`;
+}
+
+const SYSTEM_SCHEMA_GRANT = new RegExp(`\\bON\\s+[\`'"]?(${SYSTEM_SCHEMAS.join('|')})[\`'"]?\\.`, 'i');
+
+/** One line of SHOW GRANTS, read: what it gives beyond a tier's grants, and the roles it grants. */
+export function readGrantLine(line: string): { excess?: string; roles: Array<{ name: string; host: string | null }> } {
+  if (/WITH\s+GRANT\s+OPTION/i.test(line)) return { excess: 'GRANT OPTION', roles: [] };
+  const on = /^GRANT\s+(.+?)\s+ON\s+(\S+)\s+TO\s/i.exec(line);
+  if (on) {
+    const [, privileges = '', object = ''] = on;
+    if (/^PROXY$/i.test(privileges)) return { excess: 'PROXY', roles: [] };
+    if (object === '*.*' && !/^USAGE$/i.test(privileges)) return { excess: `global privileges (${privileges} ON *.*)`, roles: [] };
+    const system = SYSTEM_SCHEMA_GRANT.exec(line);
+    if (system) return { excess: `privileges on the system schema ${system[1]} (${privileges})`, roles: [] };
+    return { roles: [] };
+  }
+  // A role grant has no ON: GRANT `role`[@`host`], ... TO `user`@`host`
+  const granted = /^GRANT\s+(.+?)\s+TO\s/i.exec(line)?.[1] ?? '';
+  const roles = granted
+    .split(/\s*,\s*/)
+    .map((r) => /^[`'"]([^`'"]+)[`'"](?:@[`'"]([^`'"]*)[`'"])?$/.exec(r))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ name: m[1] ?? '', host: m[2] ?? null }));
+  return { roles };
+}
+
 /** Creates the account when missing; when it exists the server only warns and changes nothing. */
 export function createUserIfMissing(name: string, password: string): Statement {
   return { text: `CREATE USER IF NOT EXISTS ${account(name)} IDENTIFIED BY ${quoteMysqlLiteral(password)}`, secret: true };
