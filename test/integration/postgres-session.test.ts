@@ -34,3 +34,27 @@ describe('the shared PostgreSQL session', () => {
     expect(report.roles.map((r) => r.message).join(' ')).not.toMatch(/25P02|current transaction is aborted/);
   });
 });
+
+describe('a pre-existing PostgreSQL user with too much power is refused, not adopted', () => {
+  it.each([
+    ['the master', (u: string) => [`CREATE ROLE ${u} LOGIN`, `GRANT ${MASTER} TO ${u}`], /member of "sess_master_\w+" \(the master itself\)/],
+    ['rds_superuser', (u: string) => [`CREATE ROLE ${u} LOGIN`, `GRANT rds_superuser TO ${u}`], /member of "rds_superuser" \(RDS superuser\)/],
+    ['pg_write_all_data', (u: string) => [`CREATE ROLE ${u} LOGIN`, `GRANT pg_write_all_data TO ${u}`], /member of "pg_write_all_data" \(a predefined role/],
+    ['a role that can create roles, through another role', (u: string) => [`CREATE ROLE ${u}_mid`, `CREATE ROLE ${u}_cr CREATEROLE`, `GRANT ${u}_cr TO ${u}_mid`, `CREATE ROLE ${u} LOGIN`, `GRANT ${u}_mid TO ${u}`], /member of "\w+_cr" \(a role with SUPERUSER, CREATEROLE/],
+  ])('refuses a hoop_ro that is a member of %s, saying what to revoke', async (_label, setup, message) => {
+    const prefix = `m${suffix()}`;
+    const su = { host: '127.0.0.1', port: server.port, user: server.user, password: server.password, database: 'postgres' };
+    // rds_superuser does not exist outside RDS: made here as a plain role of that name.
+    await pgRun(su, ["DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_superuser') THEN CREATE ROLE rds_superuser; END IF; END $$", ...setup(`${prefix}_ro`)]);
+    const report = await provisionRoles({
+      engine: 'postgres',
+      target: { host: '127.0.0.1', port: server.port, user: MASTER, password: 'sess-pw', database: 'postgres' },
+      tiers: ['ro'],
+      userPrefix: prefix,
+      databases: ['sess_app'],
+    });
+    expect(report.roles[0]?.status).toBe('failed');
+    expect(report.roles[0]?.message).toMatch(message);
+    expect(report.roles[0]?.message).toMatch(/refusing to hand it out as the ro user: REVOKE that membership or choose another --prefix/);
+  });
+});

@@ -134,6 +134,13 @@ class PostgresSession implements ProvisionerSession {
           `role "${user.name}" already exists with ${excess.join(', ')}; refusing to hand it out as the ${user.tier} user: remove the attribute or choose another --prefix`,
         );
       }
+      const memberships = await this.admin.query<{ role: string; why: string }>(sql.selectForbiddenMemberships, [user.name]);
+      if (memberships.length > 0) {
+        const list = memberships.map((m) => `"${m.role}" (${m.why})`).join(', ');
+        throw new DbrolesError(
+          `role "${user.name}" already exists as a member of ${list}; refusing to hand it out as the ${user.tier} user: REVOKE that membership or choose another --prefix`,
+        );
+      }
     }
     const verifier = scramSha256Verifier(user.password);
     const statements: Statement[] = [{ text: 'BEGIN' }];

@@ -26,6 +26,32 @@ export const GRANT_LOCK_KEY = 'dbroles.grants';
 export const selectRoleAttributes = `SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls
   FROM pg_catalog.pg_roles WHERE rolname = $1`;
 
+/**
+ * Roles a user is a member of, directly or not, that give more than any tier: the master itself,
+ * RDS's rds_superuser, predefined roles that reach all data or the server, and any role with a
+ * forbidden attribute. Uses $1 (the user). Each row names the role and why.
+ */
+export const selectForbiddenMemberships = `WITH RECURSIVE member_of(oid) AS (
+    SELECT m.roleid FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles u ON u.oid = m.member WHERE u.rolname = $1
+  UNION
+    SELECT m.roleid FROM pg_catalog.pg_auth_members m JOIN member_of ON m.member = member_of.oid
+)
+SELECT r.rolname AS role,
+  CASE
+    WHEN r.rolname = current_user THEN 'the master itself'
+    WHEN r.rolname = 'rds_superuser' THEN 'RDS superuser'
+    WHEN r.rolname IN ('pg_read_all_data', 'pg_write_all_data', 'pg_read_server_files', 'pg_write_server_files',
+      'pg_execute_server_program', 'pg_signal_backend', 'pg_maintain', 'pg_create_subscription', 'pg_checkpoint')
+      THEN 'a predefined role that reaches beyond the granted schemas'
+    WHEN r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication OR r.rolbypassrls THEN 'a role with SUPERUSER, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS'
+  END AS why
+FROM member_of JOIN pg_catalog.pg_roles r ON r.oid = member_of.oid
+WHERE r.rolname = current_user OR r.rolname = 'rds_superuser'
+  OR r.rolname IN ('pg_read_all_data', 'pg_write_all_data', 'pg_read_server_files', 'pg_write_server_files',
+    'pg_execute_server_program', 'pg_signal_backend', 'pg_maintain', 'pg_create_subscription', 'pg_checkpoint')
+  OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication OR r.rolbypassrls
+ORDER BY r.rolname`;
+
 export const selectServerInfo = `SELECT current_setting('server_version_num')::int AS version_num,
   version() AS version, current_user AS current_user,
   (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AS is_superuser`;
