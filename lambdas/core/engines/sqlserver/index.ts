@@ -48,9 +48,10 @@ class SqlServerSession implements ProvisionerSession {
 
   async ensureUser(user: RoleUser): Promise<EnsureUserResult> {
     const [login] = await this.exec({ text: sql.selectLogin }, user.name);
-    if (login && (login.sysadmin === 1 || login.securityadmin === 1)) {
+    const excess = [login?.control_server === 1 ? 'CONTROL SERVER' : '', login?.server_roles ? `server roles ${String(login.server_roles)}` : ''].filter(Boolean);
+    if (login && excess.length > 0) {
       throw new DbrolesError(
-        `login "${user.name}" already exists as a member of sysadmin or securityadmin; refusing to hand it out as the ${user.tier} user`,
+        `login "${user.name}" already exists with ${excess.join(' and ')}; refusing to hand it out as the ${user.tier} user: revoke them or choose another --prefix`,
       );
     }
     if (!login) await this.exec(sql.createLogin(user.name, user.password));

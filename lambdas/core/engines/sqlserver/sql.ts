@@ -19,10 +19,17 @@ export const selectDatabases = `SELECT name FROM sys.databases
 WHERE state_desc = N'ONLINE' AND name NOT IN (${SYSTEM_DATABASES.map(literal).join(', ')})
 ORDER BY name`;
 
-/** Uses the @name parameter. A login that is sysadmin or securityadmin would be more than any tier. */
-export const selectLogin = `SELECT name, IS_SRVROLEMEMBER(N'sysadmin', name) AS sysadmin,
-  IS_SRVROLEMEMBER(N'securityadmin', name) AS securityadmin
-FROM sys.server_principals WHERE name = @name AND type = N'S'`;
+/**
+ * Uses the @name parameter. What an existing login holds beyond any tier: CONTROL SERVER (granted
+ * or with grant option), and every server role it is a member of (public is implicit, never listed).
+ */
+export const selectLogin = `SELECT p.name,
+  CASE WHEN EXISTS (SELECT 1 FROM sys.server_permissions sp WHERE sp.grantee_principal_id = p.principal_id
+    AND sp.permission_name = N'CONTROL SERVER' AND sp.state IN (N'G', N'W')) THEN 1 ELSE 0 END AS control_server,
+  ISNULL(STUFF((SELECT N',' + r.name FROM sys.server_role_members m
+    JOIN sys.server_principals r ON r.principal_id = m.role_principal_id
+    WHERE m.member_principal_id = p.principal_id FOR XML PATH(N'')), 1, 1, N''), N'') AS server_roles
+FROM sys.server_principals p WHERE p.name = @name AND p.type = N'S'`;
 
 /** A new SQL login. The password must meet CHECK_POLICY; generated passwords hold three character classes. */
 export function createLogin(name: string, password: string): Statement {
@@ -52,6 +59,12 @@ export function userInDatabase(database: string, name: string, tier: RoleTier): 
     `END`,
     `ELSE`,
     `BEGIN`,
+    // Re-linking would hand a database owner (or a grantor of permissions) out as this tier.
+    `  IF IS_ROLEMEMBER(N'db_owner', @name) = 1 OR IS_ROLEMEMBER(N'db_securityadmin', @name) = 1`,
+    `  BEGIN`,
+    `    DECLARE @refused nvarchar(400) = CONCAT(N'user ', QUOTENAME(@name), N' in database ', QUOTENAME(DB_NAME()), N' is a member of db_owner or db_securityadmin; refusing to hand it out as the ${tier} user: remove it from those roles or choose another --prefix');`,
+    `    THROW 50001, @refused, 1;`,
+    `  END;`,
     `  ALTER USER ${user} WITH LOGIN = ${user};`,
     `END;`,
     ...TIER_ROLES[tier].map((role) => `ALTER ROLE ${ident(role)} ADD MEMBER ${user};`),

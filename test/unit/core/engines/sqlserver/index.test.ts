@@ -10,7 +10,7 @@ const fake = vi.hoisted(() => {
     configs: [] as unknown[],
     sent: [] as Sent[],
     closed: 0,
-    logins: new Map<string, { sysadmin: number; securityadmin: number }>(),
+    logins: new Map<string, { control_server: number; server_roles: string }>(),
     databases: ['sales', 'hr]x'] as string[],
     failIn: new Map<string, Error>(),
   };
@@ -88,19 +88,32 @@ describe('SQL Server provisioner over a mocked mssql', () => {
   });
 
   it('only changes the password of an existing login', async () => {
-    fake.state.logins.set('hoop_rw', { sysadmin: 0, securityadmin: 0 });
+    fake.state.logins.set('hoop_rw', { control_server: 0, server_roles: '' });
     const report = await provisionRoles({ engine: 'sqlserver-ee', target, tiers: ['rw'] });
     expect(report.roles[0]).toMatchObject({ status: 'completed', created: false });
     expect(fake.state.sent.some((s) => s.text.startsWith('CREATE LOGIN'))).toBe(false);
     expect(fake.state.sent.some((s) => s.text.startsWith("ALTER LOGIN [hoop_rw] WITH PASSWORD = N'"))).toBe(true);
   });
 
-  it('refuses an existing login that is sysadmin', async () => {
-    fake.state.logins.set('hoop_ro', { sysadmin: 1, securityadmin: 0 });
+  it.each([
+    [{ control_server: 1, server_roles: '' }, /login "hoop_ro" already exists with CONTROL SERVER; refusing to hand it out as the ro user/],
+    [{ control_server: 0, server_roles: 'sysadmin' }, /already exists with server roles sysadmin;/],
+    [{ control_server: 0, server_roles: 'dbcreator,processadmin' }, /already exists with server roles dbcreator,processadmin;/],
+  ])('refuses an existing login that holds %o', async (login, message) => {
+    fake.state.logins.set('hoop_ro', login);
     const report = await provisionRoles({ engine: 'sqlserver-web', target, tiers: ['ro'] });
     expect(report.roles[0]?.status).toBe('failed');
-    expect(report.roles[0]?.message).toMatch(/login "hoop_ro" already exists as a member of sysadmin/);
+    expect(report.roles[0]?.message).toMatch(message);
     expect(fake.state.sent.some((s) => s.text.includes('LOGIN [hoop_ro] WITH PASSWORD'))).toBe(false);
+  });
+
+  it('refuses, server side, to re-link a database user that is db_owner or db_securityadmin', async () => {
+    await provisionRoles({ engine: 'sqlserver-ee', target, tiers: ['ro'] });
+    const batch = fake.state.sent.find((s) => s.text.startsWith('USE [sales];'))?.text ?? '';
+    const guard = batch.indexOf("IF IS_ROLEMEMBER(N'db_owner', @name) = 1 OR IS_ROLEMEMBER(N'db_securityadmin', @name) = 1");
+    expect(guard).toBeGreaterThan(0);
+    expect(batch.indexOf('THROW 50001, @refused, 1;')).toBeGreaterThan(guard);
+    expect(batch.indexOf('ALTER USER [hoop_ro] WITH LOGIN = [hoop_ro];'), 'the guard runs before the re-link').toBeGreaterThan(batch.indexOf('THROW 50001'));
   });
 
   it('records a failing database with a redacted message and completes the others', async () => {
