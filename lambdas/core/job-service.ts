@@ -31,7 +31,7 @@ export interface JobServiceDeps {
  * with the job is stored encrypted at once and never written to the job. If the execution cannot
  * start, the job is marked failed (never left running) and the error is thrown.
  */
-export async function createJob(input: z.output<typeof JobRequestInputSchema>, deps: JobServiceDeps): Promise<{ job_id: string }> {
+export async function createJob(input: z.input<typeof JobRequestInputSchema>, deps: JobServiceDeps): Promise<{ job_id: string }> {
   const id = (deps.newId ?? randomUUID)();
   const { target, ...rest } = input;
   let masterPassword: string | undefined;

@@ -65,6 +65,8 @@ const jobRequestFields = {
     .optional(),
   /** Set new passwords for all three users even when the stored ones still log in. */
   rotate_passwords: z.boolean().default(false),
+  /** PostgreSQL: revoke CREATE on schema public from PUBLIC in every database (it changes it for every user). */
+  harden_public_schema: z.boolean().default(false),
   aws: AwsTargetSchema.optional(),
 };
 

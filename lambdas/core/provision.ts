@@ -31,6 +31,8 @@ export interface ProvisionRolesRequest {
   readonly concurrency?: number;
   /** Existing users keep their password; the given one is used only to create a missing user. @default false */
   readonly keepExistingPasswords?: boolean;
+  /** PostgreSQL: revoke CREATE on `public` from PUBLIC in each database. @default false */
+  readonly hardenPublicSchema?: boolean;
   /** Other sessions of the same job on this server at once (the workflow runs one per tier), sharing its free connection slots. @default 1 */
   readonly sessionsSharing?: number;
 }
@@ -132,7 +134,14 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
     };
     const roles = await Promise.all(
       request.tiers.map(async (tier, index): Promise<RoleOutcome> => {
-        const user: RoleUser = { tier, name: peers[tier], password: passwords[index] ?? '', keepPassword: request.keepExistingPasswords, peers };
+        const user: RoleUser = {
+          tier,
+          name: peers[tier],
+          password: passwords[index] ?? '',
+          keepPassword: request.keepExistingPasswords,
+          hardenPublicSchema: request.hardenPublicSchema,
+          peers,
+        };
         let created: boolean;
         try {
           ({ created } = await session.ensureUser(user));

@@ -80,6 +80,7 @@ async function requestFromFlags(raw: Record<string, unknown>): Promise<unknown> 
     job_steps: steps,
     agent_id: raw.agentId,
     rotate_passwords: Boolean(raw.rotatePasswords),
+    harden_public_schema: Boolean(raw.hardenPublicSchema),
     ...(raw.vaultSecretId ? { vault_provider: { secret_id: raw.vaultSecretId } } : {}),
     ...(raw.secretsManager ? { aws_secrets_manager: { name_prefix: typeof raw.secretsManager === 'string' ? raw.secretsManager : undefined, kms_key_id: raw.kmsKeyId } } : {}),
   };
@@ -134,6 +135,7 @@ export function jobsCommand(io: CliIo, setExitCode: (code: number) => void): Com
       .option('--secrets-manager [name-prefix]', "keep the users' credentials in AWS Secrets Manager, named <name-prefix><prefix>-<tier> (default prefix dbroles/)")
       .option('--kms-key-id <key>', 'with --secrets-manager, the KMS key for new secrets')
       .option('--rotate-passwords', 'set new passwords even where the stored ones still log in')
+      .option('--harden-public-schema', 'PostgreSQL: REVOKE CREATE ON SCHEMA public FROM PUBLIC in every database (changes it for every user)')
       .option('--wait', 'follow the job until it ends')
       .option('--timeout <seconds>', 'with --wait, give up after this long', '900')
       .action(async (raw: Record<string, unknown>) => {

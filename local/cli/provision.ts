@@ -33,6 +33,7 @@ const OptionsSchema = z.object({
   prefix: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,24}$/, 'must start with a letter: letters, digits and _ only, at most 25 characters'),
   output: z.string().min(1).optional(),
   concurrency: z.coerce.number().int().min(1).max(64),
+  hardenPublicSchema: z.boolean().default(false),
   tls: z.boolean().optional(),
   tlsCa: z.string().optional(),
   connectTimeout: z.coerce.number().int().min(1).max(600),
@@ -72,6 +73,7 @@ export function provisionCommand(io: CliIo, setExitCode: (code: number) => void)
     .option('--prefix <prefix>', 'user name prefix: users are <prefix>_ro, <prefix>_rw, <prefix>_ddl', DEFAULT_USER_PREFIX)
     .option('--output <file>', 'write the full result (with passwords) to FILE, mode 0600, and print it without passwords')
     .option('--concurrency <n>', 'databases provisioned at once, per role', String(DEFAULT_DATABASE_CONCURRENCY))
+    .option('--harden-public-schema', 'PostgreSQL: REVOKE CREATE ON SCHEMA public FROM PUBLIC in every database (changes it for every user)')
     .option('--tls', 'connect with TLS and verify the server certificate')
     .option('--tls-ca <file>', 'CA bundle (PEM) to verify the server certificate with; implies --tls')
     .option('--connect-timeout <seconds>', 'seconds to wait for a connection', '10')
@@ -106,6 +108,7 @@ export function provisionCommand(io: CliIo, setExitCode: (code: number) => void)
           userPrefix: options.prefix,
           databases: options.databases?.split(',').map((d) => d.trim()).filter(Boolean),
           concurrency: options.concurrency,
+          hardenPublicSchema: options.hardenPublicSchema,
         },
         { onProgress: progressPrinter(io) },
       );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionRoles } from '../../lambdas/core/provision.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded-postgres.ts';
-import { pgRun } from '../support/pg.ts';
+import { pgRun, pgTry } from '../support/pg.ts';
 import { suffix } from '../support/servers.ts';
 
 let server: EmbeddedServer;
@@ -56,5 +56,40 @@ describe('a pre-existing PostgreSQL user with too much power is refused, not ado
     expect(report.roles[0]?.status).toBe('failed');
     expect(report.roles[0]?.message).toMatch(message);
     expect(report.roles[0]?.message).toMatch(/refusing to hand it out as the ro user: REVOKE that membership or choose another --prefix/);
+  });
+});
+
+describe('PUBLIC CREATE on schema public (PostgreSQL 14 and older, or granted by hand)', () => {
+  it('warns that ro and rw can create there, and with harden_public_schema revokes it so they cannot', async () => {
+    const prefix = `h${suffix()}`;
+    const db = `pub_${suffix()}`;
+    const su = { host: '127.0.0.1', port: server.port, user: server.user, password: server.password };
+    await pgRun({ ...su, database: 'postgres' }, [`CREATE DATABASE ${db} OWNER ${MASTER}`]);
+    await pgRun({ ...su, database: db }, ['GRANT CREATE ON SCHEMA public TO PUBLIC']);
+    const run = (hardenPublicSchema: boolean) =>
+      provisionRoles({
+        engine: 'postgres',
+        target: { host: '127.0.0.1', port: server.port, user: MASTER, password: 'sess-pw', database: 'postgres' },
+        tiers: ['ro', 'rw'],
+        userPrefix: prefix,
+        databases: [db],
+        hardenPublicSchema,
+      });
+    const createAs = async (user: string, password: string | undefined) =>
+      pgTry({ ...su, user, password, database: db }, ['BEGIN READ WRITE', `CREATE TABLE public.t_${suffix()} (id int)`]);
+
+    const plain = await run(false);
+    for (const role of plain.roles) {
+      expect(role.status).toBe('completed');
+      expect(role.databases[0]?.message).toMatch(/PUBLIC may CREATE in schema "public", so \w+ can create objects there: run with harden_public_schema/);
+      expect(await createAs(role.user, role.password)).toEqual({ ok: true });
+    }
+
+    const hardened = await run(true);
+    for (const role of hardened.roles) {
+      expect(role.status).toBe('completed');
+      expect(role.databases[0]?.message).not.toMatch(/PUBLIC may CREATE/);
+      expect(await createAs(role.user, role.password)).toMatchObject({ ok: false, code: '42501' });
+    }
   });
 });

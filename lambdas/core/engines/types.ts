@@ -46,6 +46,8 @@ export interface RoleUser {
    * log in), used only when the user must be created. @default false
    */
   readonly keepPassword?: boolean;
+  /** PostgreSQL: revoke CREATE on schema `public` from PUBLIC in each database (opt-in: it changes it for every user). @default false */
+  readonly hardenPublicSchema?: boolean;
   /** The user names of all three tiers, so grants can reach the peers (default privileges). */
   readonly peers: Readonly<Record<RoleTier, string>>;
 }

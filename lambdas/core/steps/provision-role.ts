@@ -112,6 +112,7 @@ export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSche
           tiers: [tier],
           databases: target.databases ?? undefined,
           keepExistingPasswords: Boolean(kept),
+          hardenPublicSchema: request.harden_public_schema,
           // The three tiers run as three sessions at once, sharing the server's free connections.
           sessionsSharing: ROLE_TIERS.length,
         },

@@ -181,11 +181,16 @@ class PostgresSession implements ProvisionerSession {
         creators,
         readersOfDdlObjects,
       });
-      await conn.run([...statements, { text: 'COMMIT' }]);
+      const hardening = user.hardenPublicSchema && schemas.some((s) => s.name === 'public' && s.grantable) ? [sql.revokePublicCreate] : [];
+      await conn.run([...hardening, ...statements, { text: 'COMMIT' }]);
       reusable = true;
+      const publicCreate = await conn.query<{ name: string }>(sql.selectPublicCreateSchemas);
       const warnings = schemas
         .filter((s) => !s.grantable)
         .map((s) => `schema "${s.name}" skipped: its owner is a role the master is not a member of`);
+      for (const schema of publicCreate) {
+        warnings.push(`PUBLIC may CREATE in schema "${schema.name}", so ${user.name} can create objects there: run with harden_public_schema (--harden-public-schema) or REVOKE CREATE ON SCHEMA ${schema.name} FROM PUBLIC`);
+      }
       const notGranted = conn.takeNotGranted();
       if (notGranted.length > 0) {
         warnings.push(`${notGranted.length} object(s) not granted: owned by roles the master is not a member of`);

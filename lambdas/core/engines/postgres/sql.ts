@@ -80,6 +80,17 @@ export const selectSchemas = `SELECT nspname AS name, pg_catalog.pg_has_role(cur
     AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
   ORDER BY nspname`;
 
+/**
+ * Schemas where PUBLIC (every role, hoop_ro included) may CREATE: decided by the privilege, not by
+ * the version (PostgreSQL 14 and older grant it on `public` by default; anyone may grant it).
+ */
+export const selectPublicCreateSchemas = `SELECT n.nspname AS name FROM pg_catalog.pg_namespace n,
+  LATERAL pg_catalog.aclexplode(COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a
+  WHERE a.grantee = 0 AND a.privilege_type = 'CREATE' ORDER BY n.nspname`;
+
+/** The opt-in hardening: nobody but those granted it explicitly may create objects in `public`. */
+export const revokePublicCreate: Statement = { text: 'REVOKE CREATE ON SCHEMA public FROM PUBLIC' };
+
 /** Which of the given roles exist and whether the master may act for them (ALTER DEFAULT PRIVILEGES FOR ROLE). */
 export const selectPeerRoles = `SELECT rolname AS name, pg_catalog.pg_has_role(current_user, oid, 'MEMBER') AS member
   FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])`;
