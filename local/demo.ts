@@ -7,6 +7,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
       if (seeded) throw new Error(seeded);
     }
     console.log(`2/5 seeded ${DATABASES.length} databases owned by "${MASTER}" (CREATEROLE, not a superuser); starting the local dbroles runtime...`);
-    runtime = await startLocalRuntime({ dataDir, port: 0, token: 'demo-token', waitMs: 100 });
+    runtime = await startLocalRuntime({ dataDir, port: 0, token: randomBytes(32).toString('base64url'), waitMs: 100 });
     console.log(`    API at ${runtime.url}`);
 
     console.log('3/5 POST /api/dbroles/jobs (the master password is reset through the database, then the users are provisioned)');

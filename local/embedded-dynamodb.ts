@@ -1,33 +1,50 @@
+import { chmod, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { localDynamoConfig } from '../lambdas/core/store/dynamo.ts';
 import { TABLE_KEYS } from '../lambdas/core/store/keys.ts';
 
 export interface EmbeddedDynamo {
   readonly endpoint: string;
+  /** Set when dynalite listens on a unix socket rather than a TCP port. */
+  readonly socketPath?: string;
   stop(): Promise<void>;
 }
 
-/** Starts dynalite on 127.0.0.1: in memory, or persisted under `path` (LevelDB). */
-export async function startDynalite(options: { path?: string; port?: number } = {}): Promise<EmbeddedDynamo> {
+/**
+ * Starts dynalite: in memory, or persisted under `path` (LevelDB). On a TCP port of 127.0.0.1 (tests),
+ * or on `socketPath`, a unix socket: the local runtime keeps it in its 0700 data dir, so neither
+ * another local user nor a web page (dynalite answers CORS with `*`) can reach the store.
+ */
+export async function startDynalite(options: { path?: string; port?: number; socketPath?: string } = {}): Promise<EmbeddedDynamo> {
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  if (options.socketPath) await rm(options.socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    if (options.socketPath) server.listen(options.socketPath, () => resolve());
+    else server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  if (options.socketPath) await chmod(options.socketPath, 0o600);
+  const endpoint = options.socketPath ? 'http://dynalite.local' : `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
+    socketPath: options.socketPath,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A DynamoDB client configuration for dynalite, over its unix socket when it has one. */
+export function dynamoClientConfig(endpoint: string, socketPath?: string): DynamoDBClientConfig {
+  return localDynamoConfig(endpoint, socketPath);
 }
 
 /** Credentials dynalite accepts; it checks none. */
 export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** Creates the dbroles table (the same keys as lib/storage.ts) unless it exists. */
-export async function ensureTable(endpoint: string, table: string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_AWS_CREDENTIALS });
+export async function ensureTable(endpoint: string, table: string, socketPath?: string): Promise<void> {
+  const client = new DynamoDBClient(dynamoClientConfig(endpoint, socketPath));
   try {
     await client.send(new DescribeTableCommand({ TableName: table }));
     return;

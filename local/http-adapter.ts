@@ -52,9 +52,17 @@ function bearerMatches(header: string | undefined, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** Serves the API handler over node:http; every request needs `Authorization: Bearer <token>`. */
+/** The shortest bearer token the local API accepts. */
+export const MIN_TOKEN_LENGTH = 32;
+
+/**
+ * Serves the API handler over node:http. Under /api/ a request needs `Authorization: Bearer
+ * <token>`, and is refused when it carries an Origin other than the server's own (a web page on
+ * another site: 403) or when a POST/PUT body is not `application/json` (415: no form posts). Paths
+ * outside /api/ (the web console's files, once it exists) need no token.
+ */
 export function createApiServer(handle: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>, token: string): Server {
-  return createServer((req, res) => {
+  const server: Server = createServer((req, res) => {
     const send = (response: HttpResponse) => {
       res.writeHead(response.statusCode, response.headers);
       res.end(response.body);
@@ -64,13 +72,34 @@ export function createApiServer(handle: (event: APIGatewayProxyEventV2) => Promi
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: JSON.stringify({ message }),
     });
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    if (!path.startsWith('/api/')) {
+      req.resume();
+      send(json(404, `no route for ${req.method ?? 'GET'} ${path}`));
+      return;
+    }
+    const origin = req.headers.origin;
+    const port = (server.address() as { port?: number } | null)?.port;
+    if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+      req.resume();
+      send(json(403, `requests from ${origin} are refused: the dbroles API answers its own pages and the CLI only`));
+      return;
+    }
     if (!bearerMatches(req.headers.authorization, token)) {
       req.resume();
       send({ ...json(401, 'missing or wrong bearer token (Authorization: Bearer <token>)'), headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } });
+      return;
+    }
+    const method = (req.method ?? 'GET').toUpperCase();
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if ((method === 'POST' || method === 'PUT') && type !== 'application/json') {
+      req.resume();
+      send(json(415, `${method} needs Content-Type: application/json`));
       return;
     }
     readBody(req)
       .then((body) => (body === undefined ? json(413, 'body too large') : handle(toApiEvent(req, body))))
       .then(send, () => send(json(500, 'internal error')));
   });
+  return server;
 }

@@ -11,9 +11,10 @@ import { createDocumentClient } from '../lambdas/core/store/dynamo.ts';
 import { buildWorkflowDeps } from '../lambdas/workflow/deps.ts';
 import { WorkflowEnvSchema } from '../lambdas/workflow/env.ts';
 import { TASK_IMPLEMENTATIONS, TASKS } from '../lambdas/workflow/tasks.ts';
-import { ensureTable, LOCAL_AWS_CREDENTIALS, startDynalite } from './embedded-dynamodb.ts';
+import { dynamoClientConfig, ensureTable, startDynalite, type EmbeddedDynamo } from './embedded-dynamodb.ts';
 import { DEFAULT_PORT } from './defaults.ts';
-import { createApiServer } from './http-adapter.ts';
+import { UsageError } from '../lambdas/core/errors.ts';
+import { createApiServer, MIN_TOKEN_LENGTH } from './http-adapter.ts';
 import { LocalWorkflowRunner, type ExecutionOutcome, type TaskHandlers } from './workflow-runner.ts';
 
 const TABLE = 'dbroles';
@@ -60,7 +61,7 @@ async function secretFile(path: string, make: () => string): Promise<{ value: st
 }
 
 /** Marks jobs left running by a previous process as failed and frees their database locks. */
-async function recoverInterruptedJobs(deps: WorkflowDeps, endpoint: string): Promise<string[]> {
+async function recoverInterruptedJobs(deps: WorkflowDeps, dynamo: EmbeddedDynamo): Promise<string[]> {
   const interrupted: string[] = [];
   let token: string | undefined;
   do {
@@ -74,7 +75,7 @@ async function recoverInterruptedJobs(deps: WorkflowDeps, endpoint: string): Pro
     token = page.nextToken;
   } while (token);
   if (interrupted.length > 0) {
-    const doc = createDocumentClient({ endpoint, region: 'us-east-1', credentials: LOCAL_AWS_CREDENTIALS });
+    const doc = createDocumentClient(dynamoClientConfig(dynamo.endpoint, dynamo.socketPath));
     const locks = await doc.send(new ScanCommand({ TableName: TABLE, FilterExpression: 'begins_with(pk, :lock)', ExpressionAttributeValues: { ':lock': 'LOCK#' } }));
     for (const lock of locks.Items ?? []) {
       if (interrupted.includes(String(lock.owner))) await doc.send(new DeleteCommand({ TableName: TABLE, Key: { pk: lock.pk, sk: lock.sk } }));
@@ -94,14 +95,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const key = await secretFile(join(options.dataDir, 'credentials.key'), () => randomBytes(32).toString('base64'));
   const explicitToken = options.token ?? env.DBROLES_TOKEN;
-  const token = explicitToken ? { value: explicitToken, created: false } : await secretFile(join(options.dataDir, 'token'), () => randomBytes(24).toString('base64url'));
+  if (explicitToken !== undefined && explicitToken.length < MIN_TOKEN_LENGTH) {
+    throw new UsageError(`DBROLES_TOKEN (or --token) must be at least ${MIN_TOKEN_LENGTH} characters: any local process can try tokens against 127.0.0.1; leave it unset to have one generated`);
+  }
+  const token = explicitToken ? { value: explicitToken, created: false } : await secretFile(join(options.dataDir, 'token'), () => randomBytes(32).toString('base64url'));
 
-  const dynamo = await startDynalite({ path: join(options.dataDir, 'dynamodb') });
-  await ensureTable(dynamo.endpoint, TABLE);
+  // On a unix socket in the 0700 data dir: no other local user and no web page can reach the store.
+  const dynamo = await startDynalite({ path: join(options.dataDir, 'dynamodb'), socketPath: join(options.dataDir, 'dynamodb.sock') });
+  await ensureTable(dynamo.endpoint, TABLE, dynamo.socketPath);
   const deps = buildWorkflowDeps(
     WorkflowEnvSchema.parse({
       DBROLES_TABLE: TABLE,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
+      DYNAMODB_SOCKET: dynamo.socketPath,
       DBROLES_LOCAL_KEY: key.value,
       DBROLES_ORG_ID: env.DBROLES_ORG_ID,
       DBROLES_GATEWAY_HOST: env.DBROLES_GATEWAY_HOST ?? 'localhost',
@@ -134,7 +140,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       DBROLES_ALLOW_LINK_LOCAL: env.DBROLES_ALLOW_LINK_LOCAL,
     }),
   );
-  const interruptedJobs = await recoverInterruptedJobs(deps, dynamo.endpoint);
+  const interruptedJobs = await recoverInterruptedJobs(deps, dynamo);
 
   const handlers = Object.fromEntries(TASKS.map((name) => [name, (input: unknown) => TASK_IMPLEMENTATIONS[name](input, deps)])) as TaskHandlers;
   const runner = new LocalWorkflowRunner(handlers, { waitMs: options.waitMs ?? 1000, retryMs: 500 });

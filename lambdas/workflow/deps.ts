@@ -18,7 +18,7 @@ import { parseVaultTimeout, VaultClient, type VaultAuth } from '../core/secrets/
 import type { WorkflowDeps } from '../core/steps/deps.ts';
 import { DynamoConnectionStore } from '../core/store/connection-store.ts';
 import { DynamoCredentialStore } from '../core/store/credential-store.ts';
-import { createDocumentClient } from '../core/store/dynamo.ts';
+import { createDocumentClient, localDynamoConfig } from '../core/store/dynamo.ts';
 import { DynamoJobStore } from '../core/store/job-store.ts';
 import { DynamoLockStore } from '../core/store/lock-store.ts';
 import { SvixWebhookSender } from '../core/webhook.ts';
@@ -85,9 +85,7 @@ export function runbookSourceFrom(env: WorkflowEnv, secretsManager: SecretsManag
 /** Builds the workflow's dependencies from its environment. */
 export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
   // A local endpoint (dynalite) gets its own dummy credentials, so AWS credentials in the environment stay for AWS.
-  const doc = createDocumentClient(
-    env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
-  );
+  const doc = createDocumentClient(env.DYNAMODB_ENDPOINT ? localDynamoConfig(env.DYNAMODB_ENDPOINT, env.DYNAMODB_SOCKET) : {});
   const table = env.DBROLES_TABLE;
   const cipher = env.CREDENTIALS_KMS_KEY_ID
     ? new KmsEnvelopeCipher(new KMSClient({}), env.CREDENTIALS_KMS_KEY_ID)

@@ -64,6 +64,8 @@ export const WorkflowEnvSchema = z
     HOOK_RUNNER_FUNCTION_NAME: z.string().min(1).optional(),
     /** DynamoDB endpoint override (dynalite when local). */
     DYNAMODB_ENDPOINT: z.string().url().optional(),
+    /** The unix socket dynalite listens on (the local runtime), reached as DYNAMODB_ENDPOINT. */
+    DYNAMODB_SOCKET: z.string().min(1).optional(),
   })
   .refine((env) => Boolean(env.CREDENTIALS_KMS_KEY_ID) !== Boolean(env.DBROLES_LOCAL_KEY), {
     message: 'set exactly one of CREDENTIALS_KMS_KEY_ID (deployed) or DBROLES_LOCAL_KEY (local)',

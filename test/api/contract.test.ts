@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ const validTarget = (name = 'contract') => ({
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dbroles-api-'));
   // Secrets Manager is configured here and Vault is not.
-  runtime = await startLocalRuntime({ dataDir, port: 0, token: 'contract-token', waitMs: 10, env: { DB_CONNECT_TIMEOUT_SECONDS: '2', SECRETS_MANAGER_ENABLED: 'true' } });
+  runtime = await startLocalRuntime({ dataDir, port: 0, token: 'contract-token-0123456789abcdefghij', waitMs: 10, env: { DB_CONNECT_TIMEOUT_SECONDS: '2', SECRETS_MANAGER_ENABLED: 'true' } });
 });
 afterAll(async () => {
   await runtime?.stop();
@@ -38,12 +38,54 @@ afterAll(async () => {
 describe('auth', () => {
   it.each([
     ['no token', null],
-    ['a wrong token', 'contract-tokeX'],
-    ['a longer token', 'contract-token-and-more'],
+    ['a wrong token', 'contract-token-0123456789abcdefghiX'],
+    ['a longer token', 'contract-token-0123456789abcdefghij-and-more'],
   ])('refuses %s with 401', async (_label, token) => {
     const r = await call('GET', '/api/dbroles/jobs', undefined, token);
     expect(r.status).toBe(401);
     expect(r.body).toEqual({ message: 'missing or wrong bearer token (Authorization: Bearer <token>)' });
+  });
+});
+
+describe('the local API keeps to the CLI and its own pages', () => {
+  it('refuses a request from another origin with 403, and takes its own origins and requests without one', async () => {
+    const port = new URL(runtime.url).port;
+    const get = (origin?: string) =>
+      fetch(`${runtime.url}/api/dbroles/jobs`, { headers: { authorization: `Bearer ${runtime.token}`, ...(origin ? { origin } : {}) } }).then((r) => r.status);
+    expect(await get('https://evil.example')).toBe(403);
+    expect(await get(`http://127.0.0.1:${Number(port) + 1}`)).toBe(403);
+    expect(await get(`http://127.0.0.1:${port}`)).toBe(200);
+    expect(await get(`http://localhost:${port}`)).toBe(200);
+    expect(await get()).toBe(200);
+  });
+
+  it('refuses a POST that is not application/json with 415, as a form post from a web page would be', async () => {
+    const r = await fetch(`${runtime.url}/api/dbroles/jobs`, { method: 'POST', headers: { authorization: `Bearer ${runtime.token}`, 'content-type': 'text/plain' }, body: JSON.stringify(validTarget()) });
+    expect(r.status).toBe(415);
+    expect(await r.json()).toEqual({ message: 'POST needs Content-Type: application/json' });
+  });
+
+  it('serves paths outside /api/ without the token', async () => {
+    expect((await fetch(`${runtime.url}/index.html`)).status).toBe(404);
+    expect((await fetch(`${runtime.url}/api/dbroles/jobs`)).status).toBe(401);
+  });
+
+  it('refuses to start with a token shorter than 32 characters, and generates longer ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dbroles-shorttoken-'));
+    try {
+      await expect(startLocalRuntime({ dataDir: dir, port: 0, token: 'short-token' })).rejects.toThrow(/DBROLES_TOKEN \(or --token\) must be at least 32 characters/);
+      await expect(startLocalRuntime({ dataDir: dir, port: 0, env: { DBROLES_TOKEN: '' } })).rejects.toThrow(/at least 32 characters/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(runtime.token.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('keeps its DynamoDB on a unix socket in the 0700 data dir, out of reach of web pages and other users', async () => {
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    const socket = await stat(join(dataDir, 'dynamodb.sock'));
+    expect(socket.isSocket()).toBe(true);
+    expect(socket.mode & 0o777).toBe(0o600);
   });
 });
 

@@ -1,4 +1,7 @@
+import { Agent } from 'node:http';
+import { createConnection, type Socket } from 'node:net';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UsageError } from '../errors.ts';
 
@@ -36,4 +39,21 @@ export function decodePageToken(token: string | undefined): Record<string, unkno
     throw new UsageError('next_token: is not a token this API returned');
   }
   return key as Record<string, unknown>;
+}
+
+/** An HTTP agent whose every connection goes to one unix socket. */
+function unixSocketAgent(socketPath: string): Agent {
+  const agent = new Agent({ keepAlive: true });
+  (agent as unknown as { createConnection: () => Socket }).createConnection = () => createConnection(socketPath);
+  return agent;
+}
+
+/** The client configuration for a local DynamoDB (dynalite): dummy credentials, over a unix socket when given one. */
+export function localDynamoConfig(endpoint: string, socketPath?: string): DynamoDBClientConfig {
+  return {
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    ...(socketPath ? { requestHandler: new NodeHttpHandler({ httpAgent: unixSocketAgent(socketPath) }) } : {}),
+  };
 }
