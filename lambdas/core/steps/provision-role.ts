@@ -90,7 +90,8 @@ export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSche
       kept = await workingStoredSecret(store, scope, target, request.rotate_passwords, deps);
     } catch (error) {
       if (error instanceof SecretStoreError) return failed(error.message);
-      throw new DbrolesError(`check the stored password of ${scope.user}: ${errorMessage(error, [master.current])}`, { cause: error });
+      // A lost race or a network error: the step's retry reads the stored passwords again.
+      throw new RetryableError(`check the stored password of ${scope.user}: ${errorMessage(error, [master.current])}`, { cause: error });
     }
     const secret: RoleSecret = kept?.secret ?? { host: target.host, port: target.port, user: scope.user, password: deps.generatePassword(), database: loginDatabase(target) };
     const secrets = [master.current, secret.password];
