@@ -4,11 +4,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DefaultAwsAccess } from '../../lambdas/core/aws/access.ts';
 import { PROVISIONERS } from '../../lambdas/core/engines/index.ts';
 import type { RoleProvisioner } from '../../lambdas/core/engines/types.ts';
+import { SecretStoreError } from '../../lambdas/core/errors.ts';
 import { JobRequestSchema, newJob, type JobRequest } from '../../lambdas/core/job.ts';
 import { generatePassword } from '../../lambdas/core/password.ts';
 import { LocalKeyCipher } from '../../lambdas/core/secrets/cipher.ts';
 import { DatabaseRoleSecretStore } from '../../lambdas/core/secrets/database-store.ts';
-import { SecretStores, type SecretStoresConfig } from '../../lambdas/core/secrets/secret-stores.ts';
+import { secretStoreChoice, SecretStores, type SecretStoresConfig } from '../../lambdas/core/secrets/secret-stores.ts';
 import type { RoleSecretStore, SecretStoreChoice } from '../../lambdas/core/secrets/types.ts';
 import { VaultClient } from '../../lambdas/core/secrets/vault-client.ts';
 import type { WorkflowDeps } from '../../lambdas/core/steps/deps.ts';
@@ -119,7 +120,6 @@ async function job(request: Partial<JobRequest>): Promise<string> {
 /** The current credentials of hoop_<tier> in the store the request picks. */
 async function current(request: Partial<JobRequest>, tier: 'ro' | 'rw' | 'ddl' = 'ro') {
   const parsed = JobRequestSchema.parse({ connection_prefix_name: 'lifecycle', target: { engine: 'postgres', host: 'h', port: 1, master_user: 'm', name: 'n' }, ...request });
-  const { secretStoreChoice } = await import('../../lambdas/core/secrets/secret-stores.ts');
   const store = stores().open(secretStoreChoice(parsed));
   const scope = roleSecretScope(target(), parsed, tier);
   return { current: await store.readCurrent(scope), pending: await store.readPending(scope) };
@@ -202,7 +202,7 @@ describe.each(PROVIDERS)('the credential lifecycle with the $name store, on a se
     const failing: Fault = (store) => ({
       ...bind(store),
       writePending: async () => {
-        throw new (await import('../../lambdas/core/errors.ts')).SecretStoreError('Unable to create or update secret in Vault, reason=HTTP 503: sealed');
+        throw new SecretStoreError('Unable to create or update secret in Vault, reason=HTTP 503: sealed');
       },
     });
     const result = await provisionRole({ job_id: await job({ ...request, rotate_passwords: true }), tier: 'ddl', target: target() }, deps({ secretStores: stores(failing) }));
