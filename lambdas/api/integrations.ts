@@ -2,16 +2,16 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
 import type { AwsAccess } from '../core/aws/access.ts';
 import { discoverInstances, enabledRegions, listAccounts } from '../core/aws/discovery.ts';
-import { UsageError } from '../core/errors.ts';
+import { DbrolesError, UsageError } from '../core/errors.ts';
 import { AwsSettingsSchema, type AwsSettingsStore } from '../core/store/aws-settings-store.ts';
 import type { ConnectionStore } from '../core/store/connection-store.ts';
 import { DB_ARN_TAG } from '../core/store/connection-store.ts';
 import type { CredentialStore } from '../core/store/credential-store.ts';
-import { json, type HttpResponse } from './http-errors.ts';
+import { json, toHttpResponse, type HttpResponse } from './http-errors.ts';
 import type { ApiRequest } from './request.ts';
 
 export interface IntegrationDeps {
-  readonly aws: AwsAccess & { reset?: () => void };
+  readonly aws: AwsAccess & { reset?: () => void; readonly instanceRoleAllowed?: boolean };
   readonly awsSettings: AwsSettingsStore;
   readonly connections: ConnectionStore;
   readonly credentials: CredentialStore;
@@ -89,9 +89,26 @@ export async function deleteAccessKeys(_request: ApiRequest, deps: IntegrationDe
   return { statusCode: 204, headers: {}, body: '' };
 }
 
-/** GET /api/integrations/aws/iam/userinfo → {account_id, arn, arn_id, region}. */
+/**
+ * GET /api/integrations/aws/iam/userinfo → {account_id, arn, arn_id, region, instance_role_allowed,
+ * credentials}. `credentials` says what dbroles runs as: the stored `access-keys` or the runtime's
+ * `instance-role`. An error answer also carries `instance_role_allowed`, so a page that finds no
+ * working credentials knows which options to offer.
+ */
 export async function getUserInfo(_request: ApiRequest, deps: IntegrationDeps): Promise<HttpResponse> {
-  const region = (await deps.awsSettings.get())?.region ?? deps.defaultRegion;
-  const me = await deps.aws.callerIdentity(region);
-  return json(200, { account_id: me.account, arn: me.arn, arn_id: me.userId, region });
+  const instanceRoleAllowed = deps.aws.instanceRoleAllowed ?? false;
+  try {
+    const settings = await deps.awsSettings.get();
+    const region = settings?.region ?? deps.defaultRegion;
+    const me = await deps.aws.callerIdentity(region);
+    const credentials = settings?.access_key_id ? 'access-keys' : 'instance-role';
+    return json(200, { account_id: me.account, arn: me.arn, arn_id: me.userId, region, instance_role_allowed: instanceRoleAllowed, credentials });
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    const response =
+      error instanceof DbrolesError || !name || name === 'Error'
+        ? toHttpResponse(error)
+        : json(502, { message: `AWS refused dbroles' credentials: STS GetCallerIdentity answered ${name}` });
+    return { ...response, body: JSON.stringify({ ...(JSON.parse(response.body) as object), instance_role_allowed: instanceRoleAllowed }) };
+  }
 }

@@ -1,15 +1,22 @@
 import { z } from 'zod';
 import { ENGINE_FAMILIES, ROLE_TIERS, type EngineName } from './engines/types.ts';
+import {
+  CONNECTION_PREFIX,
+  CONNECTION_PREFIX_MESSAGE,
+  HOST,
+  IPV4_CIDR,
+  RDS_INSTANCE_ARN,
+  SECRET_NAME_PREFIX,
+  TARGET_NAME,
+  TARGET_NAME_MESSAGE,
+  VAULT_SECRET_ID,
+} from './patterns.ts';
 import { SECRETS_PROVIDERS } from './secrets/types.ts';
 
 export const JOB_STEPS = ['create-connections', 'send-webhook'] as const;
 export const JobStepSchema = z.enum(JOB_STEPS);
 
-/** `arn:aws:rds:<region>:<account>:db:<identifier>` (also aws-cn, aws-us-gov). */
-export const RDS_INSTANCE_ARN = /^arn:aws(?:-cn|-us-gov)?:rds:[a-z0-9-]+:\d{12}:db:[A-Za-z][A-Za-z0-9-]{0,62}$/;
-
-/** An IPv4 CIDR with every octet in range, e.g. 10.10.10.10/32. */
-export const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+export { IPV4_CIDR, RDS_INSTANCE_ARN } from './patterns.ts';
 
 export const AwsTargetSchema = z.object({
   instance_arn: z.string().regex(RDS_INSTANCE_ARN, 'must be an RDS instance ARN: arn:aws:rds:<region>:<account>:db:<identifier>'),
@@ -26,8 +33,6 @@ export const AwsTargetSchema = z.object({
     .optional(),
 });
 
-const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$|^\[?[0-9a-fA-F:]+\]?$/;
-
 /** A database given directly (no AWS): how to reach it, without its password. */
 export const DirectTargetSchema = z.object({
   engine: z.enum(Object.keys(ENGINE_FAMILIES) as [EngineName, ...EngineName[]]),
@@ -36,7 +41,7 @@ export const DirectTargetSchema = z.object({
   master_user: z.string().min(1).max(128),
   database: z.string().min(1).max(128).optional(),
   /** A name for the database: its jobs' `db_arn` is `target:<name>`. */
-  name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be 1 to 100 letters, digits, _, . or -'),
+  name: z.string().regex(TARGET_NAME, TARGET_NAME_MESSAGE),
   /** Only these databases. @default every application database */
   databases: z.array(z.string().min(1).max(128)).min(1).max(1000).optional(),
   /** Reset the master password through the database itself, as a reset in RDS would. */
@@ -48,17 +53,17 @@ export const DirectTargetInputSchema = DirectTargetSchema.extend({ master_passwo
 
 const jobRequestFields = {
   agent_id: z.string().min(1).max(128).optional(),
-  connection_prefix_name: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'must be 1 to 60 letters, digits, _ or -'),
+  connection_prefix_name: z.string().regex(CONNECTION_PREFIX, CONNECTION_PREFIX_MESSAGE),
   job_steps: z.array(JobStepSchema).max(2).default([]),
   /** The seed's Vault KV v2 store. `secret_id` is split on `:` by connection references, so it holds none. */
   vault_provider: z
-    .object({ secret_id: z.string().min(1).max(512).regex(/^[^:\s]+$/, 'must not contain ":" or spaces: connection references split on ":"') })
+    .object({ secret_id: z.string().min(1).max(512).regex(VAULT_SECRET_ID, 'must not contain ":" or spaces: connection references split on ":"') })
     .strict()
     .optional(),
   /** AWS Secrets Manager: secrets named `<name_prefix><connection_prefix_name>-<tier>`. */
   aws_secrets_manager: z
     .object({
-      name_prefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,256}$/, 'must be 1 to 256 of letters, digits and /_+=.@-').optional(),
+      name_prefix: z.string().regex(SECRET_NAME_PREFIX, 'must be 1 to 256 of letters, digits and /_+=.@-').optional(),
       kms_key_id: z.string().min(1).max(2048).optional(),
     })
     .strict()

@@ -4,6 +4,7 @@ import { describeCluster, describeInstance } from './aws/rds.ts';
 import { discoverInstances, listAccounts, type InstanceItem } from './aws/discovery.ts';
 import { isEngineName } from './engines/index.ts';
 import { createJob, type JobServiceDeps } from './job-service.ts';
+import { CONNECTION_PREFIX, defaultConnectionPrefix } from './patterns.ts';
 import { errorMessage } from './redact.ts';
 
 export const DEFAULT_AUTO_PROVISION_TAG = 'dbroles:auto-provision';
@@ -31,7 +32,6 @@ export interface AutoProvisionOutcome {
   readonly unreadable: Array<{ account_id: string; region: string; error: string }>;
 }
 
-const PREFIX = /^[A-Za-z0-9_-]{1,60}$/;
 
 function wants(instance: Pick<InstanceItem, 'tags' | 'supported'>, tagKey: string): boolean {
   return instance.supported && instance.tags[tagKey]?.toLowerCase() === 'true';
@@ -39,7 +39,7 @@ function wants(instance: Pick<InstanceItem, 'tags' | 'supported'>, tagKey: strin
 
 async function startFor(item: Pick<InstanceItem, 'arn' | 'name' | 'account_id' | 'tags'>, deps: AutoProvisionDeps, rotatePasswords = false): Promise<string> {
   const tagged = item.tags[CONNECTION_PREFIX_TAG];
-  const prefix = tagged && PREFIX.test(tagged) ? tagged : `${item.name}-${item.account_id}`.slice(0, 60);
+  const prefix = tagged && CONNECTION_PREFIX.test(tagged) ? tagged : defaultConnectionPrefix(item.name, item.account_id);
   const { job_id } = await createJob(
     { connection_prefix_name: prefix, job_steps: ['create-connections', 'send-webhook'], rotate_passwords: rotatePasswords, aws: { instance_arn: item.arn } },
     deps,

@@ -121,9 +121,34 @@ describe('access keys and userinfo', () => {
     const restarted = await apiDeps(false, deps.table);
     expect(await call(restarted, 'GET', '/api/integrations/aws/iam/userinfo')).toEqual({
       status: 200,
-      body: { account_id: MANAGEMENT_ACCOUNT, arn: `arn:aws:iam::${MANAGEMENT_ACCOUNT}:user/dbroles`, arn_id: 'AIDAEXAMPLE', region: 'us-west-2' },
+      body: {
+        account_id: MANAGEMENT_ACCOUNT,
+        arn: `arn:aws:iam::${MANAGEMENT_ACCOUNT}:user/dbroles`,
+        arn_id: 'AIDAEXAMPLE',
+        region: 'us-west-2',
+        instance_role_allowed: false,
+        credentials: 'access-keys',
+      },
     });
     expect((await call(restarted, 'DELETE', '/api/integrations/aws/iam/accesskeys')).status).toBe(204);
-    expect(await call(restarted, 'GET', '/api/integrations/aws/iam/userinfo')).toEqual({ status: 400, body: { message: NO_AWS_CREDENTIALS } });
+    expect(await call(restarted, 'GET', '/api/integrations/aws/iam/userinfo')).toEqual({ status: 400, body: { message: NO_AWS_CREDENTIALS, instance_role_allowed: false } });
+  });
+
+  it('says when the runtime role is allowed and in use, and keeps saying it when that role does not work', async () => {
+    const sts = mockClient(STSClient);
+    restore = () => sts.restore();
+    let roleWorks = true;
+    sts.on(GetCallerIdentityCommand).callsFake(async () => {
+      if (!roleWorks) throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+      return { Account: MANAGEMENT_ACCOUNT, Arn: `arn:aws:sts::${MANAGEMENT_ACCOUNT}:assumed-role/dbroles/i-1`, UserId: 'AROAEXAMPLE:i-1' };
+    });
+    const deps = await apiDeps(true);
+    expect(await call(deps, 'GET', '/api/integrations/aws/iam/userinfo')).toMatchObject({ status: 200, body: { instance_role_allowed: true, credentials: 'instance-role', region: 'us-east-1' } });
+    roleWorks = false;
+    deps.aws.reset?.();
+    expect(await call(deps, 'GET', '/api/integrations/aws/iam/userinfo')).toEqual({
+      status: 502,
+      body: { message: "AWS refused dbroles' credentials: STS GetCallerIdentity answered CredentialsProviderError", instance_role_allowed: true },
+    });
   });
 });

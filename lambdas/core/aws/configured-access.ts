@@ -19,6 +19,11 @@ export class ConfiguredAwsAccess implements AwsAccess {
     private readonly options: Omit<AwsAccessOptions, 'credentials'> & { readonly instanceRoleAllowed: boolean },
   ) {}
 
+  /** Whether the runtime's own role may be used when no access keys are stored. */
+  get instanceRoleAllowed(): boolean {
+    return this.options.instanceRoleAllowed;
+  }
+
   /** Forget the cached settings (after a PUT or DELETE of the keys). */
   reset(): void {
     this.cached = undefined;
