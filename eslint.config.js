@@ -1,8 +1,9 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.dbroles/', 'coverage/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.dbroles/', 'coverage/', 'web/dist/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -29,6 +30,11 @@ export default tseslint.config(
         { patterns: [{ group: ['**/api/**', '**/workflow/**', '**/triggers/**', '**/lib/**', '**/local/**'], message: 'lambdas/core imports nothing from lambdas/api, lambdas/workflow, lambdas/triggers, lib or local.' }] },
       ],
     },
+  },
+  {
+    // The web console: hooks called in a stable order, with the dependencies they read.
+    files: ['web/src/**/*.tsx', 'web/src/**/*.ts'],
+    ...reactHooks.configs.flat.recommended,
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpResponse } from '../lambdas/api/http-errors.ts';
 import { MAX_BODY_BYTES } from '../lambdas/api/request.ts';
+import { serveWebAsset, type WebResponse } from './web-assets.ts';
 
 /** Reads a request body, refusing one larger than the API accepts. */
 async function readBody(req: IncomingMessage): Promise<string | undefined> {
@@ -58,12 +59,13 @@ export const MIN_TOKEN_LENGTH = 32;
 /**
  * Serves the API handler over node:http. Under /api/ a request needs `Authorization: Bearer
  * <token>`, and is refused when it carries an Origin other than the server's own (a web page on
- * another site: 403) or when a POST/PUT body is not `application/json` (415: no form posts). Paths
- * outside /api/ (the web console's files, once it exists) need no token.
+ * another site: 403) or when a POST/PUT body is not `application/json` (415: no form posts). A GET
+ * outside /api/ is the web console's files (local/web-assets.ts), which need no token: the page
+ * asks for it.
  */
 export function createApiServer(handle: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>, token: string): Server {
   const server: Server = createServer((req, res) => {
-    const send = (response: HttpResponse) => {
+    const send = (response: WebResponse) => {
       res.writeHead(response.statusCode, response.headers);
       res.end(response.body);
     };
@@ -75,7 +77,11 @@ export function createApiServer(handle: (event: APIGatewayProxyEventV2) => Promi
     const path = new URL(req.url ?? '/', 'http://local').pathname;
     if (!path.startsWith('/api/')) {
       req.resume();
-      send(json(404, `no route for ${req.method ?? 'GET'} ${path}`));
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        send(json(404, `no route for ${req.method ?? 'GET'} ${path}`));
+        return;
+      }
+      serveWebAsset(path).then(send, () => send(json(500, 'internal error')));
       return;
     }
     const origin = req.headers.origin;

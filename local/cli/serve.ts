@@ -18,6 +18,7 @@ export function serveCommand(io: CliIo): Command {
       const { startLocalRuntime } = await import('../runtime.ts');
       const runtime = await startLocalRuntime({ dataDir, port: port.data });
       io.stderr(`dbroles listening on ${runtime.url} (data: ${dataDir})\n`);
+      io.stderr(`web console: open ${runtime.url}/ and enter the bearer token (in ${dataDir}/token)\n`);
       if (runtime.tokenGenerated) io.stderr(`bearer token (shown once, also in ${dataDir}/token): ${runtime.token}\n`);
       if (runtime.interruptedJobs.length > 0) io.stderr(`marked ${runtime.interruptedJobs.length} interrupted job(s) as failed\n`);
       await new Promise<void>((resolve) => {
