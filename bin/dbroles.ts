@@ -33,6 +33,7 @@ new DbrolesStack(app, context('stackName') ?? 'Dbroles', {
   runbooksGitTokenSecretArn: context('runbooksGitTokenSecretArn'),
   hookTimeoutSeconds: context('hookTimeoutSeconds') ? Number(context('hookTimeoutSeconds')) : undefined,
   masterCheckIntervalSeconds: context('masterCheckIntervalSeconds') ? Number(context('masterCheckIntervalSeconds')) : undefined,
+  webUi: context('webUi') === 'true' ? { domainPrefix: context('webUiDomainPrefix') } : undefined,
   vpc: vpcId ? { vpcId, subnetIds: list('subnetIds'), securityGroupIds: list('securityGroupIds') } : undefined,
 });
 new MemberAccountStack(app, context('memberStackName') ?? 'DbrolesMemberAccount');

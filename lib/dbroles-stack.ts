@@ -14,6 +14,7 @@ import { grantPasswordEnvelopes, grantTableData, Storage } from './storage.ts';
 import { Triggers } from './triggers.ts';
 import { TaskFunction } from './task-function.ts';
 import { TASKS, Workflow, type TaskName, type WorkflowFunctions } from './workflow.ts';
+import { WebConsole } from './web-console.ts';
 
 export interface DbrolesStackProps extends StackProps {
   /** Role assumed in member accounts. @default HoopOrganizationAccountAccessRole */
@@ -58,6 +59,11 @@ export interface DbrolesStackProps extends StackProps {
   readonly runbooksGitTokenSecretArn?: string;
   /** Seconds the hook may run before it is killed. @default 60 */
   readonly hookTimeoutSeconds?: number;
+  /**
+   * The web console behind CloudFront, with Cognito sign-in (`-c webUi=true`). `assetsDir` is the
+   * built console. @default no web console
+   */
+  readonly webUi?: { readonly assetsDir?: string; readonly domainPrefix?: string };
 }
 
 const HANDLER_FILES: Record<TaskName, string> = {
@@ -77,6 +83,7 @@ export class DbrolesStack extends Stack {
   readonly storage: Storage;
   readonly workflow: Workflow;
   readonly api: Api;
+  readonly webConsole?: WebConsole;
 
   constructor(scope: Construct, id: string, props: DbrolesStackProps = {}) {
     super(scope, id, props);
@@ -213,6 +220,15 @@ export class DbrolesStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint });
+    if (props.webUi) {
+      this.webConsole = new WebConsole(this, 'WebConsole', {
+        httpApi: this.api.httpApi,
+        adminPolicy: backend.adminPolicy,
+        auditorPolicy: backend.auditorPolicy,
+        assetsDir: props.webUi.assetsDir ?? fileURLToPath(new URL('../web/dist/', import.meta.url)),
+        domainPrefix: props.webUi.domainPrefix,
+      });
+    }
     this.acknowledgeNagFindings([...Object.values(fns), backend.handler, triggers.reconcile, triggers.onRdsEvent, triggers.onExecutionEnded], roleName, secretNamePrefix);
     Validations.of(fns.RunHook).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(hookRunner.node.defaultChild as CfnElement)}.Arn>:*]`,

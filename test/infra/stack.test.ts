@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -6,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DbrolesStack } from '../../lib/dbroles-stack.ts';
 import { renderWorkflowAsl } from '../../lib/workflow.ts';
 import { MEMBER_ACCOUNT_ACTIONS, MemberAccountStack } from '../../lib/member-account-stack.ts';
+import { ADMIN_GROUP, AUDITOR_GROUP, CORS_ALLOWED_HEADERS } from '../../lib/web-console.ts';
 
 /** The seed's HoopAWSConnect actions, plus rds:DescribeDBClusters (Aurora writers are only known at the cluster). */
 const SEED_ACTIONS = [
@@ -74,6 +78,8 @@ let app: App;
 let stack: DbrolesStack;
 let template: Template;
 let member: Template;
+let webStack: DbrolesStack;
+let web: Template;
 
 beforeAll(() => {
   app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -85,9 +91,14 @@ beforeAll(() => {
     rotationSchedule: 'rate(30 days)',
   });
   const memberStack = new MemberAccountStack(app, 'MemberTest');
+  // The web console needs a built console; a stand-in index.html is enough for the template.
+  const assetsDir = mkdtempSync(join(tmpdir(), 'dbroles-web-assets-'));
+  writeFileSync(join(assetsDir, 'index.html'), '<!doctype html><title>dbroles</title>');
+  webStack = new DbrolesStack(app, 'DbrolesWebTest', { env: { account: '111111111111', region: 'us-east-1' }, webUi: { assetsDir } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   template = Template.fromStack(stack);
   member = Template.fromStack(memberStack);
+  web = Template.fromStack(webStack);
 });
 
 /** The deployed definition: the DefinitionString's Fn::Join with every token replaced by a placeholder. */
@@ -302,6 +313,89 @@ describe('DbrolesStack', () => {
     member.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ source: ['aws.rds'] }), Targets: [Match.objectLike({ Arn: Match.anyValue() })] });
     expect(JSON.stringify(member.toJSON())).not.toMatch(/BootstrapVersion|cdk-hnb659fds/);
     expect(member.toJSON().Parameters.ExternalId.NoEcho).toBe(true);
+  });
+
+  it('adds no web console unless asked', () => {
+    template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    expect(JSON.stringify(template.findResources('AWS::ApiGatewayV2::Api'))).not.toContain('CorsConfiguration');
+  });
+
+  describe('with -c webUi=true', () => {
+    it('serves the console from a private bucket through CloudFront with origin access control and strict headers', () => {
+      web.hasResourceProperties('AWS::S3::Bucket', {
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      });
+      web.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+      web.hasResourceProperties('AWS::CloudFront::Distribution', {
+        DistributionConfig: Match.objectLike({
+          DefaultRootObject: 'index.html',
+          DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https' }),
+          Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } })],
+        }),
+      });
+      // Only CloudFront, for this distribution, may read the files.
+      web.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: 's3:GetObject', Principal: { Service: 'cloudfront.amazonaws.com' }, Condition: { StringEquals: { 'AWS:SourceArn': Match.anyValue() } } }),
+          ]),
+        },
+      });
+      const [policy] = Object.values(web.findResources('AWS::CloudFront::ResponseHeadersPolicy')) as any[];
+      expect(JSON.stringify(policy)).toMatch(/frame-ancestors 'none'/);
+      expect(JSON.stringify(policy)).toMatch(/script-src 'self'/);
+    });
+
+    it('signs people in with Cognito: no self sign-up, MFA, two groups mapped by token to roles with the admin and auditor policies', () => {
+      web.hasResourceProperties('AWS::Cognito::UserPool', { AdminCreateUserConfig: { AllowAdminCreateUserOnly: true }, MfaConfiguration: 'ON' });
+      web.hasResourceProperties('AWS::Cognito::UserPoolClient', { AllowedOAuthFlows: ['code'], GenerateSecret: false });
+      const groups = Object.values(web.findResources('AWS::Cognito::UserPoolGroup')) as any[];
+      expect(groups.map((g) => g.Properties.GroupName).sort()).toEqual([ADMIN_GROUP, AUDITOR_GROUP]);
+      web.hasResourceProperties('AWS::Cognito::IdentityPool', { AllowUnauthenticatedIdentities: false });
+      web.hasResourceProperties('AWS::Cognito::IdentityPoolRoleAttachment', {
+        RoleMappings: Match.objectLike({ users: Match.objectLike({ Type: 'Token', AmbiguousRoleResolution: 'Deny' }) }),
+      });
+      const roleFor = (group: string) => {
+        const g = groups.find((x) => x.Properties.GroupName === group);
+        const roleId = g.Properties.RoleArn['Fn::GetAtt'][0] as string;
+        return (web.toJSON().Resources as Record<string, any>)[roleId];
+      };
+      const admin = roleFor(ADMIN_GROUP);
+      const auditor = roleFor(AUDITOR_GROUP);
+      expect(JSON.stringify(admin.Properties.ManagedPolicyArns)).toMatch(/AdminPolicy/);
+      expect(JSON.stringify(auditor.Properties.ManagedPolicyArns)).toMatch(/AuditorPolicy/);
+      expect(JSON.stringify(auditor.Properties.ManagedPolicyArns)).not.toMatch(/AdminPolicy|CredentialsReader/);
+      for (const role of [admin, auditor]) {
+        expect(role.Properties.AssumeRolePolicyDocument.Statement[0]).toMatchObject({
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Principal: { Federated: 'cognito-identity.amazonaws.com' },
+          Condition: { 'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' }, StringEquals: { 'cognito-identity.amazonaws.com:aud': { Ref: expect.stringMatching(/^WebConsoleIdentities/) } } },
+        });
+      }
+    });
+
+    it('keeps IAM authorization on every route and lets only the console origin call the API with SigV4 headers', () => {
+      web.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        CorsConfiguration: {
+          AllowOrigins: [{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('Distribution'), 'DomainName'] }]] }],
+          AllowHeaders: CORS_ALLOWED_HEADERS,
+          AllowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+          MaxAge: 3600,
+        },
+      });
+      const routes = Object.values(web.findResources('AWS::ApiGatewayV2::Route')) as any[];
+      expect(routes.length).toBeGreaterThan(10);
+      for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    });
+
+    it('uploads the console with its config.json: the API, the user pool, the identity pool and the sign-in domain', () => {
+      const [deployment] = Object.values(web.findResources('Custom::CDKBucketDeployment')) as any[];
+      // config.json is a JSON source whose deploy-time values are markers: these five.
+      const markers = JSON.stringify(Object.values(deployment.Properties.SourceMarkers[1]));
+      for (const value of ['ApiHttpApi', 'WebConsoleUsers', 'WebConsoleUsersWeb', 'WebConsoleIdentities', 'WebConsoleUsersSignIn']) expect(markers).toContain(value);
+      expect(deployment.Properties.DistributionPaths).toEqual(['/index.html', '/config.json']);
+    });
   });
 
   it('passes cdk-nag AwsSolutions, every remaining finding acknowledged with a reason in code', () => {
