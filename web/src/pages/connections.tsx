@@ -50,12 +50,14 @@ function CredentialsModal({ name, onClose }: { name: string; onClose: () => void
             { label: 'Stored in', value: `${c.provider}: ${c.secret_id}` },
             {
               label: 'Password',
-              value: revealed ? (
-                <CopyToClipboard variant="inline" textToCopy={c.password} copySuccessText="Password copied" copyErrorText="The password could not be copied" />
-              ) : (
-                <Button variant="inline-link" onClick={() => setRevealed(true)}>
-                  Reveal password
-                </Button>
+              // One toggle button that stays where it is, so the keyboard focus stays in the dialog.
+              value: (
+                <SpaceBetween size="xs" direction="horizontal" alignItems="center">
+                  {revealed ? <CopyToClipboard variant="inline" textToCopy={c.password} copySuccessText="Password copied" copyErrorText="The password could not be copied" /> : <Box>••••••••••••</Box>}
+                  <Button variant="inline-link" onClick={() => setRevealed(!revealed)}>
+                    {revealed ? 'Hide password' : 'Reveal password'}
+                  </Button>
+                </SpaceBetween>
               ),
             },
           ]}

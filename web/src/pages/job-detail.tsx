@@ -111,8 +111,8 @@ export default function JobDetailPage({ id }: { id: string }) {
         wrapLines
         columnDefinitions={[
           { id: 'step', header: 'Step', cell: ([name]) => name },
-          { id: 'status', header: 'Status', cell: ([, s]) => <Status status={s.status} /> },
-          { id: 'started', header: 'Started', cell: ([, s]) => formatTime(s.started_at) },
+          { id: 'status', header: 'Status', cell: ([, s]) => <Status status={s.status} />, minWidth: 140 },
+          { id: 'started', header: 'Started', cell: ([, s]) => formatTime(s.started_at), minWidth: 200 },
           { id: 'time', header: 'Time', cell: ([, s]) => duration(s.started_at, s.finished_at) },
           { id: 'message', header: 'Message', cell: ([, s]) => s.message ?? '-' },
         ]}
@@ -125,7 +125,7 @@ export default function JobDetailPage({ id }: { id: string }) {
         wrapLines
         columnDefinitions={[
           { id: 'user', header: 'User', cell: (r) => r.user_role },
-          { id: 'status', header: 'Status', cell: (r) => <Status status={r.status} /> },
+          { id: 'status', header: 'Status', cell: (r) => <Status status={r.status} />, minWidth: 140 },
           { id: 'dbs', header: 'Databases', cell: (r) => `${r.database_counts.completed}/${r.database_counts.total}${r.database_counts.failed ? `, ${r.database_counts.failed} failed` : ''}` },
           { id: 'store', header: 'Credentials', cell: (r) => (r.credentials_info ? `${r.credentials_info.secrets_manager_provider}: ${r.credentials_info.secret_id}` : '-') },
           { id: 'message', header: 'Message', cell: (r) => r.message },
