@@ -65,8 +65,17 @@ describe('the local API keeps to the CLI and its own pages', () => {
     expect(await r.json()).toEqual({ message: 'POST needs Content-Type: application/json' });
   });
 
-  it('serves paths outside /api/ without the token', async () => {
-    expect((await fetch(`${runtime.url}/index.html`)).status).toBe(404);
+  it('serves the web console outside /api/ without the token, with its settings and a strict CSP, and nothing else', async () => {
+    const config = await fetch(`${runtime.url}/config.json`);
+    expect(config.status).toBe(200);
+    expect(await config.json()).toEqual({ auth: 'token' });
+    expect(config.headers.get('content-security-policy')).toMatch(/default-src 'self'.*frame-ancestors 'none'/);
+    // Built or not (a fresh checkout has no web/dist), the page never asks the server for a token.
+    expect([200, 503]).toContain((await fetch(`${runtime.url}/`)).status);
+    for (const path of ['/package.json', '/assets/..%2f..%2fpackage.json', '/.dbroles/token', '/lambdas/api/router.ts']) {
+      expect((await fetch(`${runtime.url}${path}`)).status, path).toBe(404);
+    }
+    expect((await fetch(`${runtime.url}/`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${runtime.url}/api/dbroles/jobs`)).status).toBe(401);
   });
 
