@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generatePassword } from '../lambdas/core/password.ts';
-import { provisionRoles } from '../lambdas/core/provision.ts';
+import { provisionAnyEngine } from '../lambdas/core/provision-any-engine.ts';
 import type { SqlStats } from '../lambdas/core/engines/types.ts';
 import { startEmbeddedPostgres } from '../local/embedded-postgres.ts';
 
@@ -84,7 +84,7 @@ async function baseline(port: number, databases: string[]): Promise<{ ms: number
 async function ours(port: number): Promise<{ ms: number; statements: number; connections: number }> {
   const stats: SqlStats = { statements: 0, connections: 0 };
   const started = performance.now();
-  const report = await provisionRoles(
+  const report = await provisionAnyEngine(
     {
       engine: 'postgres',
       target: { host: '127.0.0.1', port, user: ADMIN, password: ADMIN_PASSWORD, database: 'postgres' },

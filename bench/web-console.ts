@@ -35,7 +35,7 @@ try {
   console.log('screen        requests   served KB   gzip KB   (empty cache, token entered, API answers excluded)');
   for (const screen of ['jobs', 'databases', 'direct', 'connections']) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript((token) => sessionStorage.setItem('dbroles.token', token), runtime.token);
+    await context.addInitScript({ content: `sessionStorage.setItem('dbroles.token', ${JSON.stringify(runtime.token)})` });
     const page = await context.newPage();
     const sizes: Array<{ raw: number; gzip: number }> = [];
     page.on('response', (response) => {
@@ -69,7 +69,7 @@ try {
       ...databases.map((d) => `CREATE DATABASE ${d} OWNER ${admin}`),
     ]);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript((token) => sessionStorage.setItem('dbroles.token', token), runtime.token);
+    await context.addInitScript({ content: `sessionStorage.setItem('dbroles.token', ${JSON.stringify(runtime.token)})` });
     const page = await context.newPage();
     const posted = await fetch(`${runtime.url}/api/dbroles/jobs`, {
       method: 'POST',

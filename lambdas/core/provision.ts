@@ -1,11 +1,10 @@
 import pLimit from 'p-limit';
-import { PROVISIONERS, engineFamily } from './engines/index.ts';
+import { engineFamily, provisionerFor } from './engines/types.ts';
 import type {
   ConnectionTarget,
-  EngineFamily,
   EngineName,
   ProvisionerSession,
-  RoleProvisioner,
+  Provisioners,
   RoleTier,
   RoleUser,
   ServerInfo,
@@ -43,7 +42,8 @@ export type ProgressEvent =
   | { readonly kind: 'role-done'; readonly tier: RoleTier; readonly ok: boolean };
 
 export interface ProvisionDeps {
-  readonly provisioners?: Readonly<Record<EngineFamily, RoleProvisioner>>;
+  /** The engine families this process can serve: a deployed function bundles one driver only. */
+  readonly provisioners: Provisioners;
   readonly generatePassword?: () => string;
   readonly now?: () => Date;
   readonly stats?: SqlStats;
@@ -88,8 +88,8 @@ export interface ProvisionReport {
  * messages redacted of the master password and every role password. A role is `completed` only
  * when every database succeeded. Idempotent: a rerun changes the passwords and adds missing grants.
  */
-export async function provisionRoles(request: ProvisionRolesRequest, deps: ProvisionDeps = {}): Promise<ProvisionReport> {
-  const provisioner = (deps.provisioners ?? PROVISIONERS)[engineFamily(request.engine)];
+export async function provisionRoles(request: ProvisionRolesRequest, deps: ProvisionDeps): Promise<ProvisionReport> {
+  const provisioner = provisionerFor(deps.provisioners, engineFamily(request.engine));
   const prefix = request.userPrefix ?? DEFAULT_USER_PREFIX;
   const peers = { ro: `${prefix}_ro`, rw: `${prefix}_rw`, ddl: `${prefix}_ddl` };
   const passwords = request.tiers.map(() => (deps.generatePassword ?? generatePassword)());

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AwsAccess } from './aws/access.ts';
 import { describeCluster, describeInstance } from './aws/rds.ts';
 import { discoverInstances, listAccounts, type InstanceItem } from './aws/discovery.ts';
-import { isEngineName } from './engines/index.ts';
+import { isEngineName } from './engines/types.ts';
 import { createJob, type JobServiceDeps } from './job-service.ts';
 import { CONNECTION_PREFIX, defaultConnectionPrefix } from './patterns.ts';
 import { errorMessage } from './redact.ts';

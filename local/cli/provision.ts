@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { DEFAULT_PORTS, engineFamily } from '../../lambdas/core/engines/index.ts';
 import { ENGINE_FAMILIES, ROLE_TIERS, type ConnectionTarget, type EngineName } from '../../lambdas/core/engines/types.ts';
 import { UsageError } from '../../lambdas/core/errors.ts';
-import { DEFAULT_DATABASE_CONCURRENCY, DEFAULT_USER_PREFIX, provisionRoles, type ProgressEvent } from '../../lambdas/core/provision.ts';
+import { DEFAULT_DATABASE_CONCURRENCY, DEFAULT_USER_PREFIX, type ProgressEvent } from '../../lambdas/core/provision.ts';
+import { provisionAnyEngine } from '../../lambdas/core/provision-any-engine.ts';
 import { toProvisionerResponse, withoutPasswords } from '../../lambdas/core/hook/runbook-inputs.ts';
 import { SecretFile } from './secret-file.ts';
 import type { CliIo } from './io.ts';
@@ -100,7 +101,7 @@ export function provisionCommand(io: CliIo, setExitCode: (code: number) => void)
       };
       // Open the output file before touching the server: a password must never be set and then lost.
       const secretFile = options.output ? await SecretFile.prepare(options.output) : undefined;
-      const report = await provisionRoles(
+      const report = await provisionAnyEngine(
         {
           engine: options.engine,
           target,

@@ -96,7 +96,7 @@ describe.skipIf(!present)('the web console in Chromium', () => {
     await page.getByRole('button', { name: 'Find databases' }).click();
     await page.getByText('could not be read').first().waitFor();
     const rows = page.locator('table tbody tr');
-    await expect.poll(() => rows.count()).toBeGreaterThan(10);
+    await expect.poll(async () => rows.count(), { timeout: 15_000 }).toBeGreaterThan(10);
     const row = (text: string) => rows.filter({ hasText: text });
     expect(await row('engine oracle-ee is not supported').count()).toBe(2);
     expect(await row(`${accountId(2)} us-east-1`).getByRole('checkbox').isDisabled()).toBe(true);
@@ -104,7 +104,7 @@ describe.skipIf(!present)('the web console in Chromium', () => {
     await shot('05-databases');
     // Filter, then choose one database and review it.
     await page.getByPlaceholder('Find databases').fill('team-0');
-    await expect.poll(() => rows.count()).toBe(6);
+    await expect.poll(async () => rows.count(), { timeout: 15_000 }).toBe(6);
     await row('aurora-w').getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Review (1)' }).click();
     await page.getByText(`aurora-w-${accountId(0)}`).waitFor();
@@ -139,7 +139,7 @@ describe.skipIf(!present)('the web console in Chromium', () => {
     await page.getByRole('heading', { name: new RegExp(`Job ${jobId}`) }).waitFor();
     await page.getByText('All user roles have been successfully provisioned').first().waitFor({ timeout: 30_000 });
     const grid = page.locator('table').filter({ hasText: 'hoop_ddl' }).last();
-    await expect.poll(() => grid.getByText(database).count()).toBe(1);
+    await expect.poll(async () => grid.getByText(database).count(), { timeout: 15_000 }).toBe(1);
     expect(await page.getByText('Prepare', { exact: true }).count()).toBe(1);
     await shot('08-job-completed');
     // Chromium logs the deliberate 400 as a failed resource; nothing else.
@@ -157,7 +157,7 @@ describe.skipIf(!present)('the web console in Chromium', () => {
     await page.getByRole('dialog').getByText(stored.password).waitFor();
     await shot('09-credentials');
     await page.keyboard.press('Escape');
-    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    await expect.poll(async () => page.getByRole('dialog').count(), { timeout: 15_000 }).toBe(0);
     expect(consoleErrors).toEqual([]);
   });
 

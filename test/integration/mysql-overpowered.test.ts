@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionRoles } from '../../lambdas/core/provision.ts';
+import { provisionAnyEngine } from '../../lambdas/core/provision-any-engine.ts';
 import { mysqlRun } from '../support/mysql.ts';
 import { MYSQL_HOST, MYSQL_PORT, MYSQL_ROOT, MYSQL_ROOT_PASSWORD, suffix } from '../support/servers.ts';
 
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const provision = (userPrefix: string) =>
-  provisionRoles({ engine: 'mariadb', target: { ...root, user: MASTER, password: `op-${s}` }, tiers: ['ro'], userPrefix, databases: [DB] });
+  provisionAnyEngine({ engine: 'mariadb', target: { ...root, user: MASTER, password: `op-${s}` }, tiers: ['ro'], userPrefix, databases: [DB] });
 
 describe('a pre-existing MariaDB user with too much power is refused, not adopted', () => {
   it.each([

@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mysqlProvisioner } from '../../lambdas/core/engines/mysql/index.ts';
-import { provisionRoles } from '../../lambdas/core/provision.ts';
+import { provisionAnyEngine } from '../../lambdas/core/provision-any-engine.ts';
 import { mysqlRun, mysqlTry, type MysqlLogin } from '../support/mysql.ts';
 import { MYSQL_HOST, MYSQL_PORT, MYSQL_ROOT, MYSQL_ROOT_PASSWORD, suffix } from '../support/servers.ts';
 import { describeRoleProvisioner, type PrivilegeCase } from './role-provisioner-contract.ts';
@@ -148,7 +148,7 @@ describe('MySQL family specifics (MariaDB)', () => {
   });
 
   it('leaks no grant from a database named a_b to one named axb, and grants nothing on *.*', async () => {
-    const report = await provisionRoles({ engine: 'mariadb', target, tiers: ['ro', 'rw', 'ddl'], userPrefix, databases: [underscored] });
+    const report = await provisionAnyEngine({ engine: 'mariadb', target, tiers: ['ro', 'rw', 'ddl'], userPrefix, databases: [underscored] });
     expect(report.status).toBe('completed');
     await mysqlRun(root(), [`CREATE DATABASE ${id(lookalike)}`, `CREATE TABLE ${id(lookalike)}.t (id INT)`]);
     // Control: an unescaped grant on the same name does reach the look-alike, so the check below can fail.
@@ -169,7 +169,7 @@ describe('MySQL family specifics (MariaDB)', () => {
   });
 
   it('refuses a user name longer than the server allows, naming the limit', async () => {
-    const report = await provisionRoles({ engine: 'mariadb', target, tiers: ['ro'], userPrefix: `x${'y'.repeat(80)}`, databases: [underscored] });
+    const report = await provisionAnyEngine({ engine: 'mariadb', target, tiers: ['ro'], userPrefix: `x${'y'.repeat(80)}`, databases: [underscored] });
     expect(report.roles[0]?.message).toMatch(/longer than mariadb's limit of 80 characters/);
   });
 });

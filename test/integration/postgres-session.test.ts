@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionRoles } from '../../lambdas/core/provision.ts';
+import { provisionAnyEngine } from '../../lambdas/core/provision-any-engine.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded-postgres.ts';
 import { pgRun, pgTry } from '../support/pg.ts';
 import { suffix } from '../support/servers.ts';
@@ -18,7 +18,7 @@ afterAll(() => server?.stop());
 
 describe('the shared PostgreSQL session', () => {
   it('rolls back a failed user transaction, so the other tiers on the same admin connection complete', async () => {
-    const report = await provisionRoles({
+    const report = await provisionAnyEngine({
       engine: 'postgres',
       target: { host: '127.0.0.1', port: server.port, user: MASTER, password: 'sess-pw', database: 'postgres' },
       tiers: ['ro', 'rw', 'ddl'],
@@ -46,7 +46,7 @@ describe('a pre-existing PostgreSQL user with too much power is refused, not ado
     const su = { host: '127.0.0.1', port: server.port, user: server.user, password: server.password, database: 'postgres' };
     // rds_superuser does not exist outside RDS: made here as a plain role of that name.
     await pgRun(su, ["DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_superuser') THEN CREATE ROLE rds_superuser; END IF; END $$", ...setup(`${prefix}_ro`)]);
-    const report = await provisionRoles({
+    const report = await provisionAnyEngine({
       engine: 'postgres',
       target: { host: '127.0.0.1', port: server.port, user: MASTER, password: 'sess-pw', database: 'postgres' },
       tiers: ['ro'],
@@ -67,7 +67,7 @@ describe('PUBLIC CREATE on schema public (PostgreSQL 14 and older, or granted by
     await pgRun({ ...su, database: 'postgres' }, [`CREATE DATABASE ${db} OWNER ${MASTER}`]);
     await pgRun({ ...su, database: db }, ['GRANT CREATE ON SCHEMA public TO PUBLIC']);
     const run = (hardenPublicSchema: boolean) =>
-      provisionRoles({
+      provisionAnyEngine({
         engine: 'postgres',
         target: { host: '127.0.0.1', port: server.port, user: MASTER, password: 'sess-pw', database: 'postgres' },
         tiers: ['ro', 'rw'],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionRoles } from '../../lambdas/core/provision.ts';
+import { provisionAnyEngine } from '../../lambdas/core/provision-any-engine.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded-postgres.ts';
 import { pgQuery, pgRun, pgTry, type PgLogin } from '../support/pg.ts';
 import { PG_HOST, PG_PORT, PG_SUPERUSER, suffix } from '../support/servers.ts';
@@ -167,7 +167,7 @@ describe('PostgreSQL 18 (embedded, SCRAM passwords)', () => {
   describe('provisionRoles on PostgreSQL', () => {
     it('lists every connectable database and no template', async () => {
       const su = embeddedAccess();
-      const report = await provisionRoles({
+      const report = await provisionAnyEngine({
         engine: 'postgres',
         target: { host: su.host, port: su.port, user: su.superuser, password: su.superPassword ?? '' },
         tiers: ['ro'],
@@ -186,7 +186,7 @@ describe('PostgreSQL 18 (embedded, SCRAM passwords)', () => {
       await pgRun({ host: su.host, port: su.port, user: su.superuser, password: su.superPassword, database: 'postgres' }, [
         `CREATE ROLE ${prefix}_ro LOGIN SUPERUSER`,
       ]);
-      const report = await provisionRoles({
+      const report = await provisionAnyEngine({
         engine: 'postgres',
         target: { host: su.host, port: su.port, user: su.superuser, password: su.superPassword ?? '' },
         tiers: ['ro', 'rw', 'ddl'],
@@ -205,7 +205,7 @@ describe('PostgreSQL 18 (embedded, SCRAM passwords)', () => {
     it('sends a SCRAM verifier, so the server never sees the password', async () => {
       const su = embeddedAccess();
       const prefix = `v${suffix()}`;
-      const report = await provisionRoles({
+      const report = await provisionAnyEngine({
         engine: 'postgres',
         target: { host: su.host, port: su.port, user: su.superuser, password: su.superPassword ?? '' },
         tiers: ['rw'],
@@ -244,7 +244,7 @@ describe('per-database failures on PostgreSQL 15', () => {
   });
 
   it('reports the failing database with the driver message and completes the others', async () => {
-    const report = await provisionRoles({
+    const report = await provisionAnyEngine({
       engine: 'postgres',
       target: { host: PG_HOST, port: PG_PORT, user: admin, password: `pw-${s}`, database: 'postgres' },
       tiers: ['ro', 'rw', 'ddl'],
@@ -266,7 +266,7 @@ describe('per-database failures on PostgreSQL 15', () => {
   });
 
   it('fails every role with a clear message when the master cannot log in', async () => {
-    const report = await provisionRoles({
+    const report = await provisionAnyEngine({
       engine: 'postgres',
       target: { host: PG_HOST, port: PG_PORT, user: `nobody_${s}`, password: 'secret-master-pw', database: 'postgres' },
       tiers: ['ro'],

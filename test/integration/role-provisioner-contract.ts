@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionTarget, EngineName, RoleTier } from '../../lambdas/core/engines/types.ts';
-import { provisionRoles, type ProvisionReport } from '../../lambdas/core/provision.ts';
+import { type ProvisionReport } from '../../lambdas/core/provision.ts';
+import { provisionAnyEngine } from '../../lambdas/core/provision-any-engine.ts';
 import type { Attempt } from '../support/pg.ts';
 
 /** One row of the privilege table: a tier tries an action in a fixture database. */
@@ -65,7 +66,7 @@ export function describeRoleProvisioner(harness: EngineHarness): void {
     const passwords = {} as Record<RoleTier, string>;
 
     const provision = () =>
-      provisionRoles({
+      provisionAnyEngine({
         engine: harness.engine,
         target: setup.target,
         tiers: ['ro', 'rw', 'ddl'],

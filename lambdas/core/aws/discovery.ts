@@ -2,7 +2,7 @@ import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { ListAccountsCommand, type Account } from '@aws-sdk/client-organizations';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type DBCluster, type DBInstance } from '@aws-sdk/client-rds';
 import pLimit from 'p-limit';
-import { isEngineName } from '../engines/index.ts';
+import { isEngineName } from '../engines/types.ts';
 import type { AwsAccess } from './access.ts';
 import { withRetry } from './retry.ts';
 

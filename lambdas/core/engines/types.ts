@@ -1,3 +1,4 @@
+import { DbrolesError, UsageError } from '../errors.ts';
 /** The three tiers every database gets, in the seed's order. */
 export const ROLE_TIERS = ['ro', 'rw', 'ddl'] as const;
 export type RoleTier = (typeof ROLE_TIERS)[number];
@@ -17,6 +18,22 @@ export const ENGINE_FAMILIES = {
 } as const;
 export type EngineName = keyof typeof ENGINE_FAMILIES;
 export type EngineFamily = (typeof ENGINE_FAMILIES)[EngineName];
+export const ENGINE_FAMILY_NAMES = ['postgres', 'mysql', 'sqlserver'] as const satisfies readonly EngineFamily[];
+
+/** Default ports per family, for a target given without one. */
+export const DEFAULT_PORTS: Record<EngineFamily, number> = { postgres: 5432, mysql: 3306, sqlserver: 1433 };
+
+export function isEngineName(engine: string): engine is EngineName {
+  return Object.hasOwn(ENGINE_FAMILIES, engine);
+}
+
+/** The family of an RDS engine name; throws UsageError naming the supported ones. */
+export function engineFamily(engine: string): EngineFamily {
+  if (!isEngineName(engine)) {
+    throw new UsageError(`engine "${engine}" is not supported; use one of: ${Object.keys(ENGINE_FAMILIES).join(', ')}`);
+  }
+  return ENGINE_FAMILIES[engine];
+}
 
 /** Where and as whom to connect. `password` is the master password: it never leaves core unredacted. */
 export interface ConnectionTarget {
@@ -123,4 +140,14 @@ export interface RoleProvisioner {
    * 18456): not the network, a timeout, TLS or a host-based refusal. A master reset hangs on it.
    */
   isAuthenticationError(error: unknown): boolean;
+}
+
+/** The provisioners a process holds: all three locally, one family in a deployed database function. */
+export type Provisioners = Readonly<Partial<Record<EngineFamily, RoleProvisioner>>>;
+
+/** The provisioner of a family; a function built for another family is a routing bug, said plainly. */
+export function provisionerFor(provisioners: Provisioners, family: EngineFamily): RoleProvisioner {
+  const provisioner = provisioners[family];
+  if (!provisioner) throw new DbrolesError(`this function serves ${Object.keys(provisioners).join(', ') || 'no'} databases, not ${family}: the state machine routed the job to the wrong function`);
+  return provisioner;
 }

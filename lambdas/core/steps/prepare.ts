@@ -4,7 +4,7 @@ import { parseRdsInstanceArn } from '../aws/arn.ts';
 import { listAccounts } from '../aws/discovery.ts';
 import { refuseLinkLocalHost } from '../network-guard.ts';
 import { describeCluster, describeInstance } from '../aws/rds.ts';
-import { isEngineName } from '../engines/index.ts';
+import { isEngineName } from '../engines/types.ts';
 import { ENGINE_FAMILIES, ROLE_TIERS } from '../engines/types.ts';
 import { DbrolesError } from '../errors.ts';
 import { defaultDatabaseFor, directResourceKey, type DbTarget } from '../target.ts';

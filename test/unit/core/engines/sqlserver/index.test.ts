@@ -52,7 +52,7 @@ const fake = vi.hoisted(() => {
 
 vi.mock('mssql', () => ({ default: fake.module, ...fake.module }));
 
-const { provisionRoles } = await import('../../../../../lambdas/core/provision.ts');
+const { provisionAnyEngine } = await import('../../../../../lambdas/core/provision-any-engine.ts');
 
 const target = { host: 'mssql.example.com', port: 1433, user: 'admin', password: 'Master*Password_1' };
 
@@ -63,7 +63,7 @@ describe('SQL Server provisioner over a mocked mssql', () => {
   afterEach(() => vi.clearAllMocks());
 
   it('connects with TLS to master, creates each login and maps it in every database', async () => {
-    const report = await provisionRoles({ engine: 'sqlserver-se', target, tiers: ['ro', 'rw', 'ddl'] });
+    const report = await provisionAnyEngine({ engine: 'sqlserver-se', target, tiers: ['ro', 'rw', 'ddl'] });
     expect(report.status).toBe('completed');
     expect(report.defaultDatabase).toBe('master');
     expect(fake.state.configs[0]).toMatchObject({
@@ -89,7 +89,7 @@ describe('SQL Server provisioner over a mocked mssql', () => {
 
   it('only changes the password of an existing login', async () => {
     fake.state.logins.set('hoop_rw', { control_server: 0, server_roles: '' });
-    const report = await provisionRoles({ engine: 'sqlserver-ee', target, tiers: ['rw'] });
+    const report = await provisionAnyEngine({ engine: 'sqlserver-ee', target, tiers: ['rw'] });
     expect(report.roles[0]).toMatchObject({ status: 'completed', created: false });
     expect(fake.state.sent.some((s) => s.text.startsWith('CREATE LOGIN'))).toBe(false);
     expect(fake.state.sent.some((s) => s.text.startsWith("ALTER LOGIN [hoop_rw] WITH PASSWORD = N'"))).toBe(true);
@@ -101,14 +101,14 @@ describe('SQL Server provisioner over a mocked mssql', () => {
     [{ control_server: 0, server_roles: 'dbcreator,processadmin' }, /already exists with server roles dbcreator,processadmin;/],
   ])('refuses an existing login that holds %o', async (login, message) => {
     fake.state.logins.set('hoop_ro', login);
-    const report = await provisionRoles({ engine: 'sqlserver-web', target, tiers: ['ro'] });
+    const report = await provisionAnyEngine({ engine: 'sqlserver-web', target, tiers: ['ro'] });
     expect(report.roles[0]?.status).toBe('failed');
     expect(report.roles[0]?.message).toMatch(message);
     expect(fake.state.sent.some((s) => s.text.includes('LOGIN [hoop_ro] WITH PASSWORD'))).toBe(false);
   });
 
   it('refuses, server side, to re-link a database user that is db_owner or db_securityadmin', async () => {
-    await provisionRoles({ engine: 'sqlserver-ee', target, tiers: ['ro'] });
+    await provisionAnyEngine({ engine: 'sqlserver-ee', target, tiers: ['ro'] });
     const batch = fake.state.sent.find((s) => s.text.startsWith('USE [sales];'))?.text ?? '';
     const guard = batch.indexOf("IF IS_ROLEMEMBER(N'db_owner', @name) = 1 OR IS_ROLEMEMBER(N'db_securityadmin', @name) = 1");
     expect(guard).toBeGreaterThan(0);
@@ -118,7 +118,7 @@ describe('SQL Server provisioner over a mocked mssql', () => {
 
   it('records a failing database with a redacted message and completes the others', async () => {
     fake.state.failIn.set('hr]x', new Error(`The server principal is not able to access "hr]x"; login admin/${target.password}`));
-    const report = await provisionRoles({ engine: 'sqlserver-ex', target, tiers: ['ro'] });
+    const report = await provisionAnyEngine({ engine: 'sqlserver-ex', target, tiers: ['ro'] });
     const role = report.roles[0];
     expect(role?.status).toBe('failed');
     expect(role?.databases).toEqual([
