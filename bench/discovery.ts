@@ -10,11 +10,12 @@ import { DefaultAwsAccess } from '../lambdas/core/aws/access.ts';
 import { discoverInstances } from '../lambdas/core/aws/discovery.ts';
 import { LOCAL_AWS_CREDENTIALS } from '../local/embedded-dynamodb.ts';
 import { accountId, fakeOrganization } from '../test/support/fake-organization.ts';
+import { ALL_AWS_CLIENTS } from '../lambdas/core/aws/clients/all.ts';
 
 const { values } = parseArgs({ options: { accounts: { type: 'string', default: '30' }, latency: { type: 'string', default: '100' } } });
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 const org = fakeOrganization({ accounts: Number(values.accounts), regions: REGIONS, latencyMs: Number(values.latency) });
-const access = () => new DefaultAwsAccess({ credentials: LOCAL_AWS_CREDENTIALS });
+const access = () => new DefaultAwsAccess({ clients: ALL_AWS_CLIENTS, credentials: LOCAL_AWS_CREDENTIALS });
 
 async function timed(run: () => Promise<unknown[]>): Promise<{ ms: number; items: number }> {
   const t = performance.now();

@@ -10,7 +10,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ApiEnvSchema } from '../lambdas/api/env.ts';
-import type { WorkflowEnvInput } from '../lambdas/workflow/env.ts';
+import type { WorkflowEnvInput } from '../lambdas/shared/env.ts';
 import { ROUTES } from '../lambdas/api/router.ts';
 import { grantPasswordEnvelopes, grantTableData } from './storage.ts';
 import { TaskFunction } from './task-function.ts';

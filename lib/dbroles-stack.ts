@@ -7,13 +7,14 @@ import { fileURLToPath } from 'node:url';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DEFAULT_CROSS_ACCOUNT_ROLE_NAME } from '../lambdas/core/aws/access.ts';
-import { WorkflowEnvSchema, type WorkflowEnvInput } from '../lambdas/workflow/env.ts';
+import { WorkflowEnvSchema, type WorkflowEnvInput } from '../lambdas/shared/env.ts';
 import { Api, assumeMemberRole } from './api.ts';
 import * as events from 'aws-cdk-lib/aws-events';
 import { grantPasswordEnvelopes, grantTableData, Storage } from './storage.ts';
 import { Triggers } from './triggers.ts';
 import { TaskFunction } from './task-function.ts';
-import { TASKS, Workflow, type TaskName, type WorkflowFunctions } from './workflow.ts';
+import { WORKFLOW_FUNCTIONS, type TaskName, type WorkflowFunctionName } from '../lambdas/shared/task-registry.ts';
+import { Workflow } from './workflow.ts';
 import { WebConsole } from './web-console.ts';
 
 export interface DbrolesStackProps extends StackProps {
@@ -66,17 +67,6 @@ export interface DbrolesStackProps extends StackProps {
   readonly webUi?: { readonly assetsDir?: string; readonly domainPrefix?: string };
 }
 
-const HANDLER_FILES: Record<TaskName, string> = {
-  Prepare: 'prepare.ts',
-  EnsureSecurityGroup: 'ensure-security-group.ts',
-  MasterCredentials: 'master-credentials.ts',
-  CheckMasterApplied: 'check-master-applied.ts',
-  ProvisionRole: 'provision-role.ts',
-  Finalize: 'finalize.ts',
-  RunHook: 'run-hook.ts',
-  RecordFailure: 'record-failure.ts',
-  Notify: 'notify.ts',
-};
 
 /** dbroles as users deploy it: storage, the task functions, the state machine and the HTTP API. */
 export class DbrolesStack extends Stack {
@@ -140,26 +130,32 @@ export class DbrolesStack extends Stack {
       securityGroups: vpc?.securityGroups,
     });
     const timeouts: Partial<Record<TaskName, Duration>> = { ProvisionRole: Duration.minutes(15), RunHook: Duration.seconds(hookTimeoutSeconds + 90) };
+    // One function per entry of the task registry: the database tasks once per engine family.
     const fns = Object.fromEntries(
-      TASKS.map((name) => [
+      Object.entries(WORKFLOW_FUNCTIONS).map(([name, spec]) => [
         name,
         new TaskFunction(this, `${name}Function`, {
-          handlerFile: `workflow/${HANDLER_FILES[name]}`,
+          handlerFile: spec.entry,
+          exportName: spec.exportName,
           environment,
-          extraEnvironment: name === 'RunHook' ? { HOOK_RUNNER_FUNCTION_NAME: hookRunner.functionName } : undefined,
+          extraEnvironment: spec.task === 'RunHook' ? { HOOK_RUNNER_FUNCTION_NAME: hookRunner.functionName } : undefined,
           vpc,
-          timeout: timeouts[name] ?? Duration.minutes(2),
+          timeout: timeouts[spec.task] ?? Duration.minutes(2),
         }),
       ]),
-    ) as Record<TaskName, TaskFunction>;
-    hookRunner.grantInvoke(fns.RunHook);
+    ) as Record<WorkflowFunctionName, TaskFunction>;
+    /** The functions running a task: one, or one per engine family. */
+    const of = (task: TaskName) => Object.entries(WORKFLOW_FUNCTIONS).filter(([, spec]) => spec.task === task).map(([name]) => fns[name] as TaskFunction);
+    const [runHookFunction] = of('RunHook');
+    if (!runHookFunction) throw new Error('the task registry has no RunHook function');
+    hookRunner.grantInvoke(runHookFunction);
 
     for (const fn of Object.values(fns)) grantTableData(this.storage.table, this.storage.key, fn);
     // Direct use of the key only where a password envelope or the stored AWS keys are read or written.
     const envelopes: TaskName[] = ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'RunHook', 'RecordFailure'];
-    for (const name of envelopes) grantPasswordEnvelopes(this.storage.key, fns[name]);
+    for (const fn of envelopes.flatMap(of)) grantPasswordEnvelopes(this.storage.key, fn);
     const allow = (names: TaskName[], sid: string, actions: string[], resources: string[]) => {
-      for (const name of names) fns[name].addToRolePolicy(new iam.PolicyStatement({ sid, actions, resources }));
+      for (const fn of names.flatMap(of)) fn.addToRolePolicy(new iam.PolicyStatement({ sid, actions, resources }));
     };
     // Target databases live in any account and region of the Organization, so RDS and EC2 actions
     // cannot name their resources; the actions are the seed's HoopAWSConnect list.
@@ -171,12 +167,12 @@ export class DbrolesStack extends Stack {
       ['ec2:DescribeSecurityGroups', 'ec2:CreateSecurityGroup', 'ec2:CreateTags', 'ec2:AuthorizeSecurityGroupIngress'],
       ['*'],
     );
-    for (const name of ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied'] as const) {
-      fns[name].addToRolePolicy(assumeMemberRole(this.partition, roleName, props.organizationId));
+    for (const fn of (['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied'] as const).flatMap(of)) {
+      fn.addToRolePolicy(assumeMemberRole(this.partition, roleName, props.organizationId));
     }
     // With an Organization, Prepare refuses a database in an account outside it.
     if (props.organizationId) allow(['Prepare'], 'ListAccounts', ['organizations:ListAccounts'], ['*']);
-    if (svixSecret) svixSecret.grantRead(fns.Notify);
+    if (svixSecret) for (const fn of of('Notify')) svixSecret.grantRead(fn);
     // Role credentials in Secrets Manager: created and updated (never deleted), and only under the prefix.
     allow(
       ['ProvisionRole'],
@@ -186,11 +182,11 @@ export class DbrolesStack extends Stack {
     );
     // The hook reads the users' credentials back from whichever store the job chose.
     allow(['RunHook'], 'ReadRoleSecrets', ['secretsmanager:GetSecretValue'], [roleSecrets]);
-    if (vaultSecret) for (const name of ['ProvisionRole', 'RunHook'] as const) vaultSecret.grantRead(fns[name]);
-    if (props.runbooksGitTokenSecretArn) secretsmanager.Secret.fromSecretCompleteArn(this, 'RunbooksGitToken', props.runbooksGitTokenSecretArn).grantRead(fns.RunHook);
+    if (vaultSecret) for (const fn of (['ProvisionRole', 'RunHook'] as const).flatMap(of)) vaultSecret.grantRead(fn);
+    if (props.runbooksGitTokenSecretArn) secretsmanager.Secret.fromSecretCompleteArn(this, 'RunbooksGitToken', props.runbooksGitTokenSecretArn).grantRead(runHookFunction);
 
     this.workflow = new Workflow(this, 'Workflow', {
-      functions: fns as WorkflowFunctions,
+      functions: fns,
       masterCheckIntervalSeconds: props.masterCheckIntervalSeconds,
     });
 
@@ -230,7 +226,7 @@ export class DbrolesStack extends Stack {
       });
     }
     this.acknowledgeNagFindings([...Object.values(fns), backend.handler, triggers.reconcile, triggers.onRdsEvent, triggers.onExecutionEnded], roleName, secretNamePrefix);
-    Validations.of(fns.RunHook).acknowledge({
+    Validations.of(runHookFunction).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(hookRunner.node.defaultChild as CfnElement)}.Arn>:*]`,
       reason: 'RunHook invokes the one hook runner function by any version (the CDK grantInvoke).',
     });

@@ -5,11 +5,13 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
-import { WorkflowEnvSchema, type WorkflowEnvInput } from '../lambdas/workflow/env.ts';
+import { WorkflowEnvSchema, type WorkflowEnvInput } from '../lambdas/shared/env.ts';
 
 export interface TaskFunctionProps {
   /** The handler file, relative to lambdas/ (e.g. `workflow/prepare.ts`). */
   readonly handlerFile: string;
+  /** The handler's export in that file. @default handler */
+  readonly exportName?: string;
   /** The function's environment; checked against WorkflowEnvSchema at synth, so a missing variable fails `cdk synth`. */
   readonly environment: WorkflowEnvInput;
   /** More variables, already checked by the caller's own schema. */
@@ -39,7 +41,7 @@ export class TaskFunction extends NodejsFunction {
     const environment = WorkflowEnvSchema.parse(props.environment);
     super(scope, id, {
       entry: fileURLToPath(new URL(`../lambdas/${props.handlerFile}`, import.meta.url)),
-      handler: 'handler',
+      handler: props.exportName ?? 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,

@@ -4,25 +4,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ENGINE_FAMILY_NAMES } from '../lambdas/core/engines/types.ts';
 import { NON_RETRYABLE_ERRORS } from '../lambdas/core/errors.ts';
-import { TASKS, type TaskName } from '../lambdas/workflow/tasks.ts';
+import { familyStateName, WORKFLOW_FUNCTIONS, type WorkflowFunctionName } from '../lambdas/shared/task-registry.ts';
 
-export { TASKS, type TaskName };
-export type WorkflowFunctions = Record<TaskName, lambda.IFunction>;
+export type WorkflowFunctions = Record<WorkflowFunctionName, lambda.IFunction>;
 
-/** Task state names that run each function: the local runner maps every one of them. */
-export const TASK_STATES: Record<string, TaskName> = {
-  Prepare: 'Prepare',
-  EnsureSecurityGroup: 'EnsureSecurityGroup',
-  MasterCredentials: 'MasterCredentials',
-  CheckMasterApplied: 'CheckMasterApplied',
-  ProvisionRole: 'ProvisionRole',
-  Finalize: 'Finalize',
-  RunHook: 'RunHook',
-  RecordFailure: 'RecordFailure',
-  Notify: 'Notify',
-  NotifyFailure: 'Notify',
-};
+/** The states that wait for a new master password to be applied, one per engine family. */
+export const WAIT_MASTER_APPLIED_PREFIX = 'WaitMasterApplied';
 
 export interface WorkflowOptions {
   /** Seconds between checks that the new master password logs in. @default 10 */
@@ -32,14 +21,19 @@ export interface WorkflowOptions {
 /**
  * THE dbroles state machine, in JSONPath (aws-local-stepfunctions runs the same definition).
  * States, in order:
- *   Init → Prepare → SecurityGroupRequested? → [EnsureSecurityGroup] → MasterCredentials →
- *   MasterApplied? ⇄ (WaitMasterApplied → CheckMasterApplied) → ProvisionRoles (Map of ProvisionRole,
- *   maxConcurrency 3, a failed item becomes RoleFailed) → Finalize → RunHook → Notify → Done.
- * Every task outside the Map catches into RecordFailure → NotifyFailure → JobFailed, so a job is never
- * left running. Each result goes under `$.steps.<name>`: the input is never overwritten.
+ *   Init → Prepare → SecurityGroupRequested? → [EnsureSecurityGroup] → EngineFamily? →
+ *   MasterCredentials<Family> → MasterApplied<Family>? ⇄ (WaitMasterApplied<Family> →
+ *   CheckMasterApplied<Family>) → ProvisionRoles<Family> (Map of ProvisionRole<Family>,
+ *   maxConcurrency 3, a failed item becomes RoleFailed<Family>) → Finalize → RunHook → Notify → Done.
+ * The tasks that log in to the database run in one function per engine family (Postgres, Mysql,
+ * SqlServer), so each bundles one driver; Prepare names the family. Every task outside the Map
+ * catches into RecordFailure → NotifyFailure → JobFailed, so a job is never left running. Each
+ * result goes under `$.steps.<name>`: the input is never overwritten.
  */
 export function defineWorkflow(scope: Construct, fns: WorkflowFunctions, options: WorkflowOptions = {}): sfn.IChainable {
-  const task = (id: string, fn: TaskName, payload: Record<string, unknown>, resultPath?: string) => {
+  const task = (id: string, payload: Record<string, unknown>, resultPath?: string) => {
+    const fn = Object.entries(WORKFLOW_FUNCTIONS).find(([, spec]) => spec.states.includes(id))?.[0];
+    if (!fn || !fns[fn]) throw new Error(`no function in the task registry runs state ${id}`);
     const t = new tasks.LambdaInvoke(scope, id, {
       lambdaFunction: fns[fn],
       payloadResponseOnly: true,
@@ -55,85 +49,89 @@ export function defineWorkflow(scope: Construct, fns: WorkflowFunctions, options
   const target = { 'target.$': '$.steps.prepare.target' };
 
   const init = new sfn.Pass(scope, 'Init', { result: sfn.Result.fromObject({}), resultPath: '$.steps' });
-  const prepare = task('Prepare', 'Prepare', jobId, '$.steps.prepare');
-  const ensureSecurityGroup = task(
-    'EnsureSecurityGroup',
-    'EnsureSecurityGroup',
-    { ...jobId, ...target, 'cidr.$': '$.steps.prepare.security_group_cidr' },
-    '$.steps.ensureSecurityGroup',
-  );
-  const masterCredentials = task(
-    'MasterCredentials',
-    'MasterCredentials',
-    {
-      ...jobId,
-      ...target,
-      security_groups: { 'attach.$': '$.steps.ensureSecurityGroup.attach', 'security_group_ids.$': '$.steps.ensureSecurityGroup.security_group_ids' },
-    },
-    '$.steps.master',
-  );
+  const prepare = task('Prepare', jobId, '$.steps.prepare');
+  const ensureSecurityGroup = task('EnsureSecurityGroup', { ...jobId, ...target, 'cidr.$': '$.steps.prepare.security_group_cidr' }, '$.steps.ensureSecurityGroup');
   const noSecurityGroup = new sfn.Pass(scope, 'NoSecurityGroup', {
     result: sfn.Result.fromObject({ attach: false, security_group_ids: [] }),
     resultPath: '$.steps.ensureSecurityGroup',
   });
-  const waitMasterApplied = new sfn.Wait(scope, 'WaitMasterApplied', {
-    time: sfn.WaitTime.duration(Duration.seconds(options.masterCheckIntervalSeconds ?? 10)),
-  });
-  const checkMasterApplied = task('CheckMasterApplied', 'CheckMasterApplied', { ...jobId, ...target, 'master.$': '$.steps.master' }, '$.steps.master');
 
-  // No ResultPath: the item's output is the role result (aws-local-stepfunctions mishandles an explicit "$").
-  const provisionRole = task('ProvisionRole', 'ProvisionRole', { 'job_id.$': '$.job_id', 'tier.$': '$.tier', 'target.$': '$.target' });
-  const roleFailed = new sfn.Pass(scope, 'RoleFailed', {
-    parameters: {
-      'user_role.$': "States.Format('hoop_{}', $.tier)",
-      'role_suffix_name.$': '$.tier',
-      status: 'failed',
-      'message.$': "States.Format('provisioning the {} user did not finish: {}', $.tier, $.error.Error)",
-      credentials_info: null,
-      // Finalize stamps the time: $$.State.EnteredTime is not available to the local runner.
-      completed_at: '',
-    },
-  });
-  provisionRole.addCatch(roleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-  const provisionRoles = new sfn.Map(scope, 'ProvisionRoles', {
-    itemsPath: '$.steps.prepare.tiers',
-    maxConcurrency: 3,
-    itemSelector: { 'job_id.$': '$.job_id', 'tier.$': '$$.Map.Item.Value', 'target.$': '$.steps.prepare.target' },
-    resultPath: '$.steps.provisionRoles',
-  });
-  provisionRoles.itemProcessor(provisionRole);
+  const finalize = task('Finalize', { ...jobId, ...target, 'results.$': '$.steps.provisionRoles' }, '$.steps.finalize');
+  const runHook = task('RunHook', { ...jobId, ...target }, '$.steps.runHook');
+  const notify = task('Notify', jobId, '$.steps.notify');
 
-  const finalize = task('Finalize', 'Finalize', { ...jobId, ...target, 'results.$': '$.steps.provisionRoles' }, '$.steps.finalize');
-  const runHook = task('RunHook', 'RunHook', { ...jobId, ...target }, '$.steps.runHook');
-  const notify = task('Notify', 'Notify', jobId, '$.steps.notify');
-
-  const recordFailure = task('RecordFailure', 'RecordFailure', { ...jobId, 'error.$': '$.error', 'steps.$': '$.steps' }, '$.steps.recordFailure');
-  const notifyFailure = task('NotifyFailure', 'Notify', jobId, '$.steps.notify');
+  const recordFailure = task('RecordFailure', { ...jobId, 'error.$': '$.error', 'steps.$': '$.steps' }, '$.steps.recordFailure');
+  const notifyFailure = task('NotifyFailure', jobId, '$.steps.notify');
   const jobFailed = new sfn.Fail(scope, 'JobFailed', { error: 'JobFailed', cause: 'the job failed; its record holds the reason' });
   recordFailure.addCatch(notifyFailure, { errors: [sfn.Errors.ALL], resultPath: '$.recordFailureError' });
   notifyFailure.addCatch(jobFailed, { errors: [sfn.Errors.ALL], resultPath: '$.notifyError' });
   recordFailure.next(notifyFailure);
   notifyFailure.next(jobFailed);
-  for (const t of [prepare, ensureSecurityGroup, masterCredentials, checkMasterApplied, provisionRoles, finalize]) {
-    t.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-  }
+  for (const t of [prepare, ensureSecurityGroup, finalize]) t.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
   notify.addCatch(new sfn.Succeed(scope, 'DoneWithoutWebhook'), { errors: [sfn.Errors.ALL], resultPath: '$.notifyError' });
   // A hook that cannot run never fails the job: its outcome is on the job, and Notify still runs.
   runHook.addCatch(notify, { errors: [sfn.Errors.ALL], resultPath: '$.runHookError' });
+  finalize.next(runHook).next(notify).next(new sfn.Succeed(scope, 'Done'));
 
-  const masterApplied = new sfn.Choice(scope, 'MasterApplied?')
-    .when(
-      sfn.Condition.booleanEquals('$.steps.master.applied', true),
-      provisionRoles.next(finalize).next(runHook).next(notify).next(new sfn.Succeed(scope, 'Done')),
-    )
-    .otherwise(waitMasterApplied.next(checkMasterApplied));
-  checkMasterApplied.next(masterApplied);
-  masterCredentials.next(masterApplied);
+  // The database tasks, once per engine family: Prepare's engine_family picks the branch.
+  const engineFamily = new sfn.Choice(scope, 'EngineFamily?');
+  for (const family of ENGINE_FAMILY_NAMES) {
+    const suffix = familyStateName('ProvisionRole', family).slice('ProvisionRole'.length);
+    const masterCredentials = task(
+      familyStateName('MasterCredentials', family),
+      {
+        ...jobId,
+        ...target,
+        security_groups: { 'attach.$': '$.steps.ensureSecurityGroup.attach', 'security_group_ids.$': '$.steps.ensureSecurityGroup.security_group_ids' },
+      },
+      '$.steps.master',
+    );
+    const waitMasterApplied = new sfn.Wait(scope, `${WAIT_MASTER_APPLIED_PREFIX}${suffix}`, {
+      time: sfn.WaitTime.duration(Duration.seconds(options.masterCheckIntervalSeconds ?? 10)),
+    });
+    const checkMasterApplied = task(familyStateName('CheckMasterApplied', family), { ...jobId, ...target, 'master.$': '$.steps.master' }, '$.steps.master');
+
+    // No ResultPath: the item's output is the role result (aws-local-stepfunctions mishandles an explicit "$").
+    const provisionRole = task(familyStateName('ProvisionRole', family), { 'job_id.$': '$.job_id', 'tier.$': '$.tier', 'target.$': '$.target' });
+    const roleFailed = new sfn.Pass(scope, `RoleFailed${suffix}`, {
+      parameters: {
+        'user_role.$': "States.Format('hoop_{}', $.tier)",
+        'role_suffix_name.$': '$.tier',
+        status: 'failed',
+        'message.$': "States.Format('provisioning the {} user did not finish: {}', $.tier, $.error.Error)",
+        credentials_info: null,
+        // Finalize stamps the time: $$.State.EnteredTime is not available to the local runner.
+        completed_at: '',
+      },
+    });
+    provisionRole.addCatch(roleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const provisionRoles = new sfn.Map(scope, `ProvisionRoles${suffix}`, {
+      itemsPath: '$.steps.prepare.tiers',
+      maxConcurrency: 3,
+      itemSelector: { 'job_id.$': '$.job_id', 'tier.$': '$$.Map.Item.Value', 'target.$': '$.steps.prepare.target' },
+      resultPath: '$.steps.provisionRoles',
+    });
+    provisionRoles.itemProcessor(provisionRole);
+    for (const t of [masterCredentials, checkMasterApplied, provisionRoles]) t.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    const masterApplied = new sfn.Choice(scope, `MasterApplied${suffix}?`)
+      .when(sfn.Condition.booleanEquals('$.steps.master.applied', true), provisionRoles.next(finalize))
+      .otherwise(waitMasterApplied.next(checkMasterApplied));
+    checkMasterApplied.next(masterApplied);
+    masterCredentials.next(masterApplied);
+    engineFamily.when(sfn.Condition.stringEquals('$.steps.prepare.engine_family', family), masterCredentials);
+  }
+  engineFamily.otherwise(
+    new sfn.Pass(scope, 'UnknownEngineFamily', {
+      result: sfn.Result.fromObject({ Error: 'DbrolesError', Cause: 'Prepare named no engine family this state machine serves' }),
+      resultPath: '$.error',
+    }).next(recordFailure),
+  );
 
   // not(isNull) rather than isNotNull: aws-local-stepfunctions 3.0.0 reads {"IsNull": false} as always false.
   const securityGroupRequested = new sfn.Choice(scope, 'SecurityGroupRequested?')
-    .when(sfn.Condition.not(sfn.Condition.isNull('$.steps.prepare.security_group_cidr')), ensureSecurityGroup.next(masterCredentials))
-    .otherwise(noSecurityGroup.next(masterCredentials));
+    .when(sfn.Condition.not(sfn.Condition.isNull('$.steps.prepare.security_group_cidr')), ensureSecurityGroup.next(engineFamily))
+    .otherwise(noSecurityGroup.next(engineFamily));
 
   return init.next(prepare).next(securityGroupRequested);
 }
@@ -168,7 +166,7 @@ export class Workflow extends Construct {
 export function renderWorkflowAsl(options: WorkflowOptions = {}): Record<string, unknown> {
   const stack = new Stack(new App(), 'LocalWorkflow', { env: { account: '000000000000', region: 'us-east-1' } });
   const fns = Object.fromEntries(
-    TASKS.map((name) => [name, lambda.Function.fromFunctionArn(stack, `${name}Fn`, `arn:aws:lambda:us-east-1:000000000000:function:dbroles-${name}`)]),
+    Object.keys(WORKFLOW_FUNCTIONS).map((name) => [name, lambda.Function.fromFunctionArn(stack, `${name}Fn`, `arn:aws:lambda:us-east-1:000000000000:function:dbroles-${name}`)]),
   ) as WorkflowFunctions;
   const chain = defineWorkflow(stack, fns, options);
   return stack.resolve(new sfn.StateGraph(chain.startState, 'dbroles').toGraphJson()) as Record<string, unknown>;

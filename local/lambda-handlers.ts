@@ -1,11 +1,12 @@
 import type { Context } from 'aws-lambda';
-import { handler as checkMasterApplied } from '../lambdas/workflow/check-master-applied.ts';
+import { ENGINE_FAMILIES, type EngineName } from '../lambdas/core/engines/types.ts';
+import * as mysql from '../lambdas/workflow/mysql.ts';
+import * as postgres from '../lambdas/workflow/postgres.ts';
+import * as sqlserver from '../lambdas/workflow/sqlserver.ts';
 import { handler as ensureSecurityGroup } from '../lambdas/workflow/ensure-security-group.ts';
 import { handler as finalize } from '../lambdas/workflow/finalize.ts';
-import { handler as masterCredentials } from '../lambdas/workflow/master-credentials.ts';
 import { handler as notify } from '../lambdas/workflow/notify.ts';
 import { handler as prepare } from '../lambdas/workflow/prepare.ts';
-import { handler as provisionRole } from '../lambdas/workflow/provision-role.ts';
 import { handler as recordFailure } from '../lambdas/workflow/record-failure.ts';
 import { handler as runHook } from '../lambdas/workflow/run-hook.ts';
 import type { TaskHandlers } from './workflow-runner.ts';
@@ -31,13 +32,20 @@ function lambdaContext(functionName: string): Context {
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 const call = (name: string, handler: LambdaHandler) => (input: unknown) => handler(input, lambdaContext(name));
 
+const FAMILY_MODULES = { postgres, mysql, sqlserver };
+/** A database task: the function of the input's engine family, as the state machine's EngineFamily? choice picks it. */
+const byFamily = (task: 'masterCredentials' | 'checkMasterApplied' | 'provisionRole') => (input: unknown) => {
+  const family = ENGINE_FAMILIES[(input as { target: { engine: EngineName } }).target.engine];
+  return call(`${task}-${family}`, FAMILY_MODULES[family][task])(input);
+};
+
 /** The deployed task handlers themselves (lambdas/workflow), configured by process.env as on Lambda. */
 export const lambdaTaskHandlers: TaskHandlers = {
   Prepare: call('Prepare', prepare),
   EnsureSecurityGroup: call('EnsureSecurityGroup', ensureSecurityGroup),
-  MasterCredentials: call('MasterCredentials', masterCredentials),
-  CheckMasterApplied: call('CheckMasterApplied', checkMasterApplied),
-  ProvisionRole: call('ProvisionRole', provisionRole),
+  MasterCredentials: byFamily('masterCredentials'),
+  CheckMasterApplied: byFamily('checkMasterApplied'),
+  ProvisionRole: byFamily('provisionRole'),
   Finalize: call('Finalize', finalize),
   RunHook: call('RunHook', runHook),
   RecordFailure: call('RecordFailure', recordFailure),

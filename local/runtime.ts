@@ -8,14 +8,14 @@ import { apiDepsFrom, routeRequest, type ApiDeps } from '../lambdas/api/router.t
 import type { WorkflowDeps } from '../lambdas/core/steps/deps.ts';
 import { failUnfinishedJob } from '../lambdas/core/end-job.ts';
 import { createDocumentClient } from '../lambdas/core/store/dynamo.ts';
-import { buildWorkflowDeps } from '../lambdas/workflow/deps.ts';
-import { WorkflowEnvSchema } from '../lambdas/workflow/env.ts';
-import { TASK_IMPLEMENTATIONS, TASKS } from '../lambdas/workflow/tasks.ts';
+import { buildWorkflowDeps } from '../lambdas/shared/all-deps.ts';
+import { WorkflowEnvSchema } from '../lambdas/shared/env.ts';
+import { localTaskHandlers } from '../lambdas/shared/all-tasks.ts';
 import { dynamoClientConfig, ensureTable, startDynalite, type EmbeddedDynamo } from './embedded-dynamodb.ts';
 import { DEFAULT_PORT } from './defaults.ts';
 import { UsageError } from '../lambdas/core/errors.ts';
 import { createApiServer, MIN_TOKEN_LENGTH } from './http-adapter.ts';
-import { LocalWorkflowRunner, type ExecutionOutcome, type TaskHandlers } from './workflow-runner.ts';
+import { LocalWorkflowRunner, type ExecutionOutcome } from './workflow-runner.ts';
 
 const TABLE = 'dbroles';
 export const INTERRUPTED_MESSAGE = 'the local dbroles runtime stopped while this job was running; run the job again';
@@ -142,7 +142,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   );
   const interruptedJobs = await recoverInterruptedJobs(deps, dynamo);
 
-  const handlers = Object.fromEntries(TASKS.map((name) => [name, (input: unknown) => TASK_IMPLEMENTATIONS[name](input, deps)])) as TaskHandlers;
+  const handlers = localTaskHandlers(deps);
   const runner = new LocalWorkflowRunner(handlers, { waitMs: options.waitMs ?? 1000, retryMs: 500 });
   const running = new Set<Promise<ExecutionOutcome>>();
   let abandoning = false;

@@ -1,6 +1,7 @@
 import './polyfills.ts';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { renderWorkflowAsl, TASK_STATES, type TaskName } from '../lib/workflow.ts';
+import { TASK_STATES, type TaskName } from '../lambdas/shared/task-registry.ts';
+import { renderWorkflowAsl, WAIT_MASTER_APPLIED_PREFIX } from '../lib/workflow.ts';
 
 /** A task's code, given the state's input; what it returns becomes the state's result. */
 export type TaskHandler = (input: unknown) => Promise<unknown>;
@@ -31,13 +32,14 @@ export interface ExecutionOutcome {
  */
 export class LocalWorkflowRunner {
   private readonly machine: StateMachine;
+  private readonly asl: Record<string, unknown>;
 
   constructor(
     private readonly handlers: TaskHandlers,
     private readonly options: LocalRunnerOptions = {},
   ) {
-    const asl = options.asl ?? renderWorkflowAsl();
-    this.machine = new StateMachine(asl as never, { validationOptions: { checkArn: false } });
+    this.asl = options.asl ?? renderWorkflowAsl();
+    this.machine = new StateMachine(this.asl as never, { validationOptions: { checkArn: false } });
   }
 
   /** Starts an execution named after the job and returns its ARN and how it ends. */
@@ -47,10 +49,11 @@ export class LocalWorkflowRunner {
       Object.entries(TASK_STATES).map(([state, task]) => [state, (input: unknown) => this.handlers[task](input) as never]),
     );
     const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATES).map((state) => [state, this.options.retryMs ?? 200]));
+    const waits = Object.keys((this.asl as { States: Record<string, unknown> }).States).filter((state) => state.startsWith(WAIT_MASTER_APPLIED_PREFIX));
     const execution = this.machine.run(
       { job_id: jobId },
       {
-        overrides: { taskResourceLocalHandlers, waitTimeOverrides: { WaitMasterApplied: this.options.waitMs ?? 1000 }, retryIntervalOverrides },
+        overrides: { taskResourceLocalHandlers, waitTimeOverrides: Object.fromEntries(waits.map((state) => [state, this.options.waitMs ?? 1000])), retryIntervalOverrides },
         context: { Execution: { Id: executionArn, Name: jobId, StartTime: new Date().toISOString() } } as never,
       },
     );

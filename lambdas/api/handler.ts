@@ -1,9 +1,9 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { buildWorkflowDeps } from '../workflow/deps.ts';
-import { WorkflowEnvSchema } from '../workflow/env.ts';
-import { logger } from '../workflow/logger.ts';
+import { buildWorkflowDeps } from '../shared/all-deps.ts';
+import { WorkflowEnvSchema } from '../shared/env.ts';
+import { logger } from '../shared/logger.ts';
 import { ApiEnvSchema } from './env.ts';
 import { apiDepsFrom, routeRequest, type ApiDeps } from './router.ts';
 import { stepFunctionsStarter } from './sfn-starter.ts';

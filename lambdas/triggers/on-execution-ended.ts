@@ -3,9 +3,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { failUnfinishedJob } from '../core/end-job.ts';
 import { NotFoundError } from '../core/errors.ts';
-import { workflowDeps } from '../workflow/deps.ts';
-import { parseInput } from '../workflow/input.ts';
-import { logger } from '../workflow/logger.ts';
+import { workflowDeps } from '../shared/all-deps.ts';
+import { parseInput } from '../shared/parse-input.ts';
+import { logger } from '../shared/logger.ts';
 
 /** The part of Step Functions' "Execution Status Change" event that matters: the execution is named after its job. */
 export const ExecutionEndedEventSchema = z.object({

@@ -2,8 +2,8 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { onRdsEvent, RdsEventSchema } from '../core/reconcile.ts';
 import { apiDeps } from '../api/handler.ts';
-import { logger } from '../workflow/logger.ts';
-import { parseInput } from '../workflow/input.ts';
+import { logger } from '../shared/logger.ts';
+import { parseInput } from '../shared/parse-input.ts';
 import { TriggerEnvSchema } from './env.ts';
 
 /** EventBridge rule: an RDS instance or cluster was created or restored. */

@@ -1,13 +1,13 @@
 import middy from '@middy/core';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ApiEnvSchema } from '../api/env.ts';
-import { workflowDeps } from '../workflow/deps.ts';
+import { workflowDeps } from '../shared/all-deps.ts';
 import { executionArnFor, executionStatus } from './execution-status.ts';
 import { sweepAbandonedJobs } from '../core/sweep.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { reconcileTaggedDatabases } from '../core/reconcile.ts';
 import { apiDeps } from '../api/handler.ts';
-import { logger } from '../workflow/logger.ts';
+import { logger } from '../shared/logger.ts';
 import { TriggerEnvSchema } from './env.ts';
 
 /**

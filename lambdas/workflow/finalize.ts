@@ -1,3 +1,4 @@
-import { lambdaHandler } from './lambda-handler.ts';
+import { finalize, FinalizeInputSchema } from '../core/steps/finalize.ts';
+import { taskHandler } from '../shared/task-handler.ts';
 
-export const handler = lambdaHandler('Finalize');
+export const handler = taskHandler('Finalize', FinalizeInputSchema, finalize);

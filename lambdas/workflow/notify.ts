@@ -1,3 +1,5 @@
-import { lambdaHandler } from './lambda-handler.ts';
+import { notify, NotifyInputSchema } from '../core/steps/notify.ts';
+import { taskHandler } from '../shared/task-handler.ts';
+import { webhookDeps } from '../shared/webhook-deps.ts';
 
-export const handler = lambdaHandler('Notify');
+export const handler = taskHandler('Notify', NotifyInputSchema, notify, { deps: webhookDeps });

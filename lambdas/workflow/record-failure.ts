@@ -1,3 +1,4 @@
-import { lambdaHandler } from './lambda-handler.ts';
+import { recordFailure, RecordFailureInputSchema } from '../core/steps/record-failure.ts';
+import { taskHandler } from '../shared/task-handler.ts';
 
-export const handler = lambdaHandler('RecordFailure');
+export const handler = taskHandler('RecordFailure', RecordFailureInputSchema, recordFailure);

@@ -13,6 +13,7 @@ import { toApiEvent } from '../../local/http-adapter.ts';
 import { ensureTable, LOCAL_AWS_CREDENTIALS, startDynalite, type EmbeddedDynamo } from '../../local/embedded-dynamodb.ts';
 import { accountId, fakeOrganization, MANAGEMENT_ACCOUNT } from '../support/fake-organization.ts';
 import { workflowDepsFor } from '../support/workflow-deps.ts';
+import { ALL_AWS_CLIENTS } from '../../lambdas/core/aws/clients/all.ts';
 
 let dynamo: EmbeddedDynamo;
 let restore: () => void = () => undefined;
@@ -31,7 +32,7 @@ async function apiDeps(instanceRoleAllowed: boolean, table = `t${randomBytes(4).
   return {
     ...w,
     table,
-    aws: new ConfiguredAwsAccess(awsSettings, { instanceRoleAllowed }),
+    aws: new ConfiguredAwsAccess(awsSettings, { clients: ALL_AWS_CLIENTS, instanceRoleAllowed }),
     awsSettings,
     defaultRegion: 'us-east-1',
     orgId: 'org',

@@ -8,6 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DbrolesStack } from '../../lib/dbroles-stack.ts';
 import { renderWorkflowAsl } from '../../lib/workflow.ts';
+import { TASK_STATES, WORKFLOW_FUNCTIONS } from '../../lambdas/shared/task-registry.ts';
 import { MEMBER_ACCOUNT_ACTIONS, MemberAccountStack } from '../../lib/member-account-stack.ts';
 import { ADMIN_GROUP, AUDITOR_GROUP, CORS_ALLOWED_HEADERS } from '../../lib/web-console.ts';
 
@@ -122,7 +123,7 @@ describe('DbrolesStack', () => {
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ EnableKeyRotation: true }) });
   });
 
-  it('runs every Lambda (9 tasks, the API, 3 triggers on Node 22; the hook runner on Python) with X-Ray, the table and the KMS key in its environment', () => {
+  it('runs every Lambda (15 task functions: the 3 database tasks once per engine family; the API, 3 triggers on Node 22; the hook runner on Python) with X-Ray, the table and the KMS key in its environment', () => {
     const all = Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: Record<string, unknown> }>;
     const [hookRunner, ...others] = all.filter((fn) => fn.Properties.Runtime === 'python3.13');
     expect(others).toEqual([]);
@@ -130,13 +131,16 @@ describe('DbrolesStack', () => {
     expect(hookRunner?.Properties).toMatchObject({ Handler: 'handler.handler', TracingConfig: { Mode: 'Active' } });
     expect(hookRunner?.Properties.Environment).toBeUndefined();
     const functions = all.filter((fn) => fn !== hookRunner);
-    expect(functions).toHaveLength(13);
+    expect(functions).toHaveLength(Object.keys(WORKFLOW_FUNCTIONS).length + 4);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     }
     const tasks = functions.filter((fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.STATE_MACHINE_ARN === undefined);
-    expect(tasks).toHaveLength(9);
+    expect(tasks).toHaveLength(15);
+    // Each family's database functions run that family's handler file, and only it.
+    const handlers = tasks.map((fn) => fn.Properties.Handler).sort();
+    expect(handlers.filter((h) => h === 'index.provisionRole')).toHaveLength(3);
     const runHook = tasks.filter((fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.HOOK_RUNNER_FUNCTION_NAME);
     expect(runHook).toHaveLength(1);
     for (const fn of tasks) {
@@ -160,21 +164,20 @@ describe('DbrolesStack', () => {
     // Only the task ARNs and the execution timeout (a StateMachine property) differ.
     const shape = (asl: Asl) => JSON.stringify({ ...asl, TimeoutSeconds: undefined }, (key, value) => (key === 'Resource' ? 'RESOURCE' : value));
     expect(shape(deployed)).toBe(shape(local));
-    expect(deployed.States.ProvisionRoles?.MaxConcurrency).toBe(3);
-    const tasks = [...Object.entries(deployed.States), ...Object.entries(deployed.States.ProvisionRoles?.ItemProcessor?.States ?? {})].filter(
-      ([, s]) => s.Type === 'Task',
-    );
-    expect(tasks.map(([name]) => name).sort()).toEqual(
-      ['CheckMasterApplied', 'EnsureSecurityGroup', 'Finalize', 'MasterCredentials', 'Notify', 'NotifyFailure', 'Prepare', 'ProvisionRole', 'RecordFailure', 'RunHook'].sort(),
-    );
+    const maps = Object.entries(deployed.States).filter(([, s]) => s.Type === 'Map');
+    expect(maps.map(([name]) => name).sort()).toEqual(['ProvisionRolesMysql', 'ProvisionRolesPostgres', 'ProvisionRolesSqlServer']);
+    for (const [, map] of maps) expect(map.MaxConcurrency).toBe(3);
+    const tasks = [...Object.entries(deployed.States), ...maps.flatMap(([, map]) => Object.entries(map.ItemProcessor?.States ?? {}))].filter(([, s]) => s.Type === 'Task');
+    // Exactly the states the task registry names: the registry and the definition cannot drift apart.
+    expect(tasks.map(([name]) => name).sort()).toEqual(Object.keys(TASK_STATES).sort());
     // Finalize → RunHook → Notify; a hook that cannot run still reaches Notify.
     expect((deployed.States.Finalize as { Next?: string }).Next).toBe('RunHook');
     expect((deployed.States.RunHook as { Next?: string }).Next).toBe('Notify');
     expect(deployed.States.RunHook?.Catch?.[0]?.Next).toBe('Notify');
     for (const [name, state] of tasks) expect(state.Catch?.length, `${name} has a Catch`).toBeGreaterThan(0);
-    for (const name of ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied', 'Finalize']) {
-      expect(deployed.States[name]?.Catch?.[0]?.Next, `${name} fails into RecordFailure`).toBe('RecordFailure');
-    }
+    const outside = tasks.map(([name]) => name).filter((name) => deployed.States[name] && !['RecordFailure', 'NotifyFailure', 'Notify', 'RunHook'].includes(name));
+    expect(outside.length).toBe(9);
+    for (const name of outside) expect(deployed.States[name]?.Catch?.[0]?.Next, `${name} fails into RecordFailure`).toBe('RecordFailure');
     expect(deployed.States.RecordFailure?.Catch?.[0]?.Next).toBe('NotifyFailure');
   });
 
@@ -212,7 +215,7 @@ describe('DbrolesStack', () => {
       expect(keyUse.length, prefix).toBeGreaterThan(0);
       for (const st of keyUse) expect(viaDynamo(st), `${prefix}: ${JSON.stringify(st)}`).toBe(true);
     }
-    for (const prefix of ['PrepareFunction', 'MasterCredentialsFunction', 'ProvisionRoleFunction', 'RunHookFunction', 'RecordFailureFunction', 'ApiHandler']) {
+    for (const prefix of ['PrepareFunction', 'MasterCredentialsPostgresFunction', 'ProvisionRoleMysqlFunction', 'CheckMasterAppliedSqlServerFunction', 'RunHookFunction', 'RecordFailureFunction', 'ApiHandler']) {
       expect(kms(statementsOf(prefix)).some((st) => !viaDynamo(st) && [st.Action].flat().includes('kms:Decrypt')), prefix).toBe(true);
     }
     // With an Organization, AssumeRole only reaches roles that belong to it.
@@ -291,8 +294,8 @@ describe('DbrolesStack', () => {
       },
       Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 4 } })],
     });
-    // The roles Map has its own Catch, like every other state that can fail.
-    expect(deployedDefinition().States.ProvisionRoles?.Catch?.[0]?.Next).toBe('RecordFailure');
+    // The roles Maps have their own Catch, like every other state that can fail.
+    for (const map of ['ProvisionRolesPostgres', 'ProvisionRolesMysql', 'ProvisionRolesSqlServer']) expect(deployedDefinition().States[map]?.Catch?.[0]?.Next).toBe('RecordFailure');
   });
 
   it('has a member-account stack: the assumed role with an ExternalId, the seed actions, event forwarding, no bootstrap', () => {

@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVISIONERS } from '../../lambdas/core/engines/index.ts';
 import { jobDbArn, JobRequestSchema, newJob } from '../../lambdas/core/job.ts';
-import { TASK_IMPLEMENTATIONS, TASKS } from '../../lambdas/workflow/tasks.ts';
+import { localTaskHandlers } from '../../lambdas/shared/all-tasks.ts';
 import { startDynalite, type EmbeddedDynamo } from '../../local/embedded-dynamodb.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded-postgres.ts';
-import { LocalWorkflowRunner, type TaskHandlers } from '../../local/workflow-runner.ts';
+import { LocalWorkflowRunner } from '../../local/workflow-runner.ts';
 import { pgRun } from '../support/pg.ts';
 import { workflowDepsFor } from '../support/workflow-deps.ts';
 
@@ -54,7 +54,7 @@ describe('bounded connections, however many databases (PostgreSQL with max_conne
     });
     await deps.credentials.putOfferedMaster(id, server.password);
     await deps.jobs.create({ job: newJob({ id, orgId: 'org', dbArn: jobDbArn(request), now: new Date() }), request });
-    const handlers = Object.fromEntries(TASKS.map((name) => [name, (input: unknown) => TASK_IMPLEMENTATIONS[name](input, deps)])) as TaskHandlers;
+    const handlers = localTaskHandlers(deps);
     const outcome = await new LocalWorkflowRunner(handlers, { waitMs: 10, retryMs: 10 }).start(id).done;
     const { job } = await deps.jobs.get(id);
     expect(outcome.status, outcome.error).toBe('SUCCEEDED');

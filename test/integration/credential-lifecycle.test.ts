@@ -26,6 +26,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded
 import { FakeSecretsManager, mockSecretsManager } from '../support/fake-secrets-manager.ts';
 import { startFakeVault, type FakeVault } from '../support/fake-vault.ts';
 import { pgRun, pgTry } from '../support/pg.ts';
+import { ALL_AWS_CLIENTS } from '../../lambdas/core/aws/clients/all.ts';
 
 // The embedded PostgreSQL checks passwords (SCRAM): "logs in" and "is refused" here mean what they say.
 const MASTER = 'lc_master';
@@ -89,7 +90,7 @@ function deps(overrides: Partial<WorkflowDeps> = {}): WorkflowDeps {
     secretStores: stores(),
     locks: new DynamoLockStore(doc(), TABLE),
     connections: new DynamoConnectionStore(doc(), TABLE),
-    aws: new DefaultAwsAccess({ credentials: LOCAL_AWS_CREDENTIALS }),
+    aws: new DefaultAwsAccess({ clients: ALL_AWS_CLIENTS, credentials: LOCAL_AWS_CREDENTIALS }),
     provisioners: PROVISIONERS,
     webhook: { send: async () => ({ sent: false, message: 'not configured' }) },
     hookRunner: { run: async () => ({ exit_code: 0, output: '', dropped_bytes: 0, execution_time_sec: 0 }) },

@@ -18,12 +18,14 @@ import { DynamoCredentialStore } from '../../lambdas/core/store/credential-store
 import { createDocumentClient } from '../../lambdas/core/store/dynamo.ts';
 import { DynamoJobStore } from '../../lambdas/core/store/job-store.ts';
 import { DynamoLockStore } from '../../lambdas/core/store/lock-store.ts';
-import { TASK_IMPLEMENTATIONS, TASKS, type TaskName } from '../../lambdas/workflow/tasks.ts';
+import { TASK_IMPLEMENTATIONS } from '../../lambdas/shared/all-tasks.ts';
+import { TASKS, type TaskName } from '../../lambdas/shared/task-registry.ts';
 import { ensureTable, LOCAL_AWS_CREDENTIALS, startDynalite, type EmbeddedDynamo } from '../../local/embedded-dynamodb.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded-postgres.ts';
 import { LocalWorkflowRunner, type TaskHandlers } from '../../local/workflow-runner.ts';
 import { BASE_ACCOUNT, FakeRds, mockSts, rdsInstance } from './fake-aws.ts';
 import { pgRun, pgTry } from './pg.ts';
+import { ALL_AWS_CLIENTS } from '../../lambdas/core/aws/clients/all.ts';
 
 /** Where a fault is injected: a throw just before or just after a side effect, or a process kill after a task. */
 export type FaultPoint = { readonly kind: 'throw'; readonly effect: string; readonly when: 'before' | 'after' } | { readonly kind: 'kill'; readonly afterTask: TaskName };
@@ -175,7 +177,7 @@ export class FaultLab {
       connections: Object.assign(Object.create(connections) as DynamoConnectionStore, {
         upsert: (...args: Parameters<DynamoConnectionStore['upsert']>) => faults().around('connections.upsert', () => connections.upsert(...args)),
       }),
-      aws: new DefaultAwsAccess({ credentials: LOCAL_AWS_CREDENTIALS }),
+      aws: new DefaultAwsAccess({ clients: ALL_AWS_CLIENTS, credentials: LOCAL_AWS_CREDENTIALS }),
       provisioners: { ...PROVISIONERS, postgres },
       webhook: { send: (job) => faults().around('webhook.send', async () => ({ sent: true, message: `delivered ${job.id}` })) },
       hookRunner: { run: async () => ({ exit_code: 0, output: '', dropped_bytes: 0, execution_time_sec: 0 }) },

@@ -13,6 +13,7 @@ import { createDocumentClient } from '../../lambdas/core/store/dynamo.ts';
 import { DynamoJobStore } from '../../lambdas/core/store/job-store.ts';
 import { DynamoLockStore } from '../../lambdas/core/store/lock-store.ts';
 import { ensureTable, LOCAL_AWS_CREDENTIALS } from '../../local/embedded-dynamodb.ts';
+import { ALL_AWS_CLIENTS } from '../../lambdas/core/aws/clients/all.ts';
 
 /**
  * A database server double for steps that only log in as master: `live` is the password that
@@ -53,7 +54,7 @@ export async function workflowDepsFor(endpoint: string, overrides: Partial<Workf
     secretStores: new SecretStores({ database: new DatabaseRoleSecretStore(doc, table, cipher) }),
     locks: new DynamoLockStore(doc, table),
     connections: new DynamoConnectionStore(doc, table),
-    aws: new DefaultAwsAccess({ credentials: LOCAL_AWS_CREDENTIALS }),
+    aws: new DefaultAwsAccess({ clients: ALL_AWS_CLIENTS, credentials: LOCAL_AWS_CREDENTIALS }),
     provisioners: { postgres: login, mysql: login, sqlserver: login },
     webhook: { send: async () => ({ sent: false, message: 'not configured' }) },
     hookRunner: new LocalHookRunner(),

@@ -6,9 +6,9 @@ import { jobDbArn, JobRequestSchema, newJob } from '../../lambdas/core/job.ts';
 import type { WorkflowDeps } from '../../lambdas/core/steps/deps.ts';
 import { createDocumentClient } from '../../lambdas/core/store/dynamo.ts';
 import { jobKey } from '../../lambdas/core/store/keys.ts';
-import { TASK_IMPLEMENTATIONS, TASKS } from '../../lambdas/workflow/tasks.ts';
+import { localTaskHandlers } from '../../lambdas/shared/all-tasks.ts';
 import { LOCAL_AWS_CREDENTIALS, startDynalite, type EmbeddedDynamo } from '../../local/embedded-dynamodb.ts';
-import { LocalWorkflowRunner, type TaskHandlers } from '../../local/workflow-runner.ts';
+import { LocalWorkflowRunner } from '../../local/workflow-runner.ts';
 import { workflowDepsFor } from '../support/workflow-deps.ts';
 
 const DATABASES = Array.from({ length: 2000 }, (_, i) => `tenant_${String(i).padStart(4, '0')}`);
@@ -47,7 +47,7 @@ describe('state that does not grow with the number of databases', () => {
     });
     await deps.credentials.putOfferedMaster(id, 'master-pw');
     await deps.jobs.create({ job: newJob({ id, orgId: 'org', dbArn: jobDbArn(request), now: new Date() }), request });
-    const handlers = Object.fromEntries(TASKS.map((name) => [name, (input: unknown) => TASK_IMPLEMENTATIONS[name](input, deps)])) as TaskHandlers;
+    const handlers = localTaskHandlers(deps);
     const outcome = await new LocalWorkflowRunner(handlers, { waitMs: 10, retryMs: 10 }).start(id).done;
     expect(outcome.status, outcome.error).toBe('SUCCEEDED');
     expect(outcome.largestStateBytes).toBeGreaterThan(0);

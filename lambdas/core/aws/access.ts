@@ -1,6 +1,6 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { RDSClient } from '@aws-sdk/client-rds';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { DbrolesError } from '../errors.ts';
@@ -28,7 +28,32 @@ export interface AwsAccess {
   forAccount(accountId: string, region: string, partition: string): Promise<AwsClients>;
 }
 
+/** How a client is made: region, credentials, and one attempt (retries are withRetry's). */
+export interface AwsClientConfig {
+  readonly region: string;
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  readonly maxAttempts: number;
+}
+
+/**
+ * The AWS clients this process can make. A deployed function is given only those its task calls
+ * (lambdas/core/aws/clients/), so the EC2 client, the largest, is bundled only where it is used.
+ */
+export interface AwsClientFactories {
+  readonly rds?: (config: AwsClientConfig) => RDSClient;
+  readonly ec2?: (config: AwsClientConfig) => EC2Client;
+  readonly organizations?: (config: AwsClientConfig) => OrganizationsClient;
+}
+
+function make<K extends keyof AwsClientFactories>(factories: AwsClientFactories, kind: K, config: AwsClientConfig): ReturnType<NonNullable<AwsClientFactories[K]>> {
+  const factory = factories[kind] as ((config: AwsClientConfig) => ReturnType<NonNullable<AwsClientFactories[K]>>) | undefined;
+  if (!factory) throw new DbrolesError(`this function was built without the ${kind} client; its task does not call it`);
+  return factory(config);
+}
+
 export interface AwsAccessOptions {
+  /** The clients this process may make. */
+  readonly clients: AwsClientFactories;
   readonly crossAccountRoleName?: string;
   readonly externalId?: string;
   /** @default the SDK's default credential chain */
@@ -49,7 +74,7 @@ export class DefaultAwsAccess implements AwsAccess {
   /** One AssumeRole per account at a time: concurrent callers share the call in flight. */
   private readonly assumed = new Map<string, Promise<{ credentials: AwsCredentialIdentity; arn: string }>>();
 
-  constructor(private readonly options: AwsAccessOptions = {}) {}
+  constructor(private readonly options: AwsAccessOptions) {}
 
   private sts(region: string, credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider): STSClient {
     return new STSClient({ region: this.options.stsRegion ?? region, credentials, maxAttempts: 1 });
@@ -60,7 +85,7 @@ export class DefaultAwsAccess implements AwsAccess {
   }
 
   async organizations(): Promise<OrganizationsClient> {
-    return new OrganizationsClient({ region: 'us-east-1', credentials: this.options.credentials, maxAttempts: 1 });
+    return make(this.options.clients, 'organizations', { region: 'us-east-1', credentials: this.options.credentials, maxAttempts: 1 });
   }
 
   private baseIdentity(region: string): Promise<Identity> {
@@ -76,12 +101,22 @@ export class DefaultAwsAccess implements AwsAccess {
 
   async forAccount(accountId: string, region: string, partition: string): Promise<AwsClients> {
     const me = await this.baseIdentity(region);
-    const make = (credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined, accountArn: string): AwsClients => ({
-      rds: new RDSClient({ region, credentials, maxAttempts: 1 }),
-      ec2: new EC2Client({ region, credentials, maxAttempts: 1 }),
-      accountArn,
-    });
-    if (accountId === me.account) return make(this.options.credentials, me.arn);
+    const factories = this.options.clients;
+    // Each client is made when first used: a task that only reads RDS never makes an EC2 client.
+    const clients = (credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined, accountArn: string): AwsClients => {
+      let rds: RDSClient | undefined;
+      let ec2: EC2Client | undefined;
+      return {
+        get rds() {
+          return (rds ??= make(factories, 'rds', { region, credentials, maxAttempts: 1 }));
+        },
+        get ec2() {
+          return (ec2 ??= make(factories, 'ec2', { region, credentials, maxAttempts: 1 }));
+        },
+        accountArn,
+      };
+    };
+    if (accountId === me.account) return clients(this.options.credentials, me.arn);
 
     let assumed = this.assumed.get(accountId);
     const fresh = assumed && (await assumed.then((a) => (a.credentials.expiration?.getTime() ?? 0) > Date.now() + 5 * 60_000, () => false));
@@ -91,7 +126,7 @@ export class DefaultAwsAccess implements AwsAccess {
       assumed.catch(() => this.assumed.delete(accountId));
     }
     const { credentials, arn } = await assumed;
-    return make(credentials, arn);
+    return clients(credentials, arn);
   }
 
   private async assumeRole(accountId: string, region: string, partition: string): Promise<{ credentials: AwsCredentialIdentity; arn: string }> {

@@ -1,6 +1,6 @@
 import type { ConnectionTarget } from '../engines/types.ts';
 import { DbrolesError } from '../errors.ts';
-import { ENGINE_FAMILIES } from '../engines/types.ts';
+import { ENGINE_FAMILIES, provisionerFor } from '../engines/types.ts';
 import type { DbTarget } from '../target.ts';
 import type { WorkflowDeps } from './deps.ts';
 
@@ -60,7 +60,7 @@ export async function userLogsIn(
   login: { user: string; password: string; database: string },
   deps: Pick<WorkflowDeps, 'config' | 'provisioners'>,
 ): Promise<boolean> {
-  const provisioner = deps.provisioners[ENGINE_FAMILIES[target.engine]];
+  const provisioner = provisionerFor(deps.provisioners, ENGINE_FAMILIES[target.engine]);
   const at = { ...connectionTarget(target, login.user, login.password, deps), database: login.database || target.default_database || undefined };
   try {
     const session = await provisioner.connect(at);

@@ -1,6 +1,6 @@
 import type { AwsAccess } from '../aws/access.ts';
 import type { AwsSettingsStore } from '../store/aws-settings-store.ts';
-import type { EngineFamily, RoleProvisioner } from '../engines/types.ts';
+import type { Provisioners } from '../engines/types.ts';
 import type { HookRunner } from '../hook/hook-runner.ts';
 import type { RunbookSource } from '../hook/runbook-source.ts';
 import type { Job } from '../job.ts';
@@ -40,8 +40,8 @@ export interface WebhookSender {
   send(job: Job): Promise<{ sent: boolean; message: string }>;
 }
 
-/** Everything a workflow step needs, built once per cold start (or once by the local runner). */
-export interface WorkflowDeps {
+/** What every workflow step may use: the stores, AWS access, the clock and the settings. */
+export interface BaseDeps {
   readonly jobs: JobStore;
   /** Master credentials (dbroles' own table). */
   readonly credentials: CredentialStore;
@@ -52,12 +52,29 @@ export interface WorkflowDeps {
   readonly aws: AwsAccess;
   /** AWS access keys set through the API; optional where AWS access is fixed (tests). */
   readonly awsSettings?: AwsSettingsStore;
-  readonly provisioners: Readonly<Record<EngineFamily, RoleProvisioner>>;
-  readonly webhook: WebhookSender;
-  /** Where the runbook hook comes from; undefined when none is configured (no hook runs). */
-  readonly runbooks?: RunbookSource;
-  readonly hookRunner: HookRunner;
   readonly clock: () => Date;
   readonly generatePassword: () => string;
   readonly config: WorkflowConfig;
 }
+
+/** The steps that log in to the database: the drivers of the families this function serves. */
+export interface DatabaseDeps {
+  readonly provisioners: Provisioners;
+}
+
+/** Notify: the webhook (svix). */
+export interface WebhookDeps {
+  readonly webhook: WebhookSender;
+}
+
+/** RunHook: where the runbook comes from (undefined: no hook runs) and how it runs. */
+export interface HookDeps {
+  readonly runbooks?: RunbookSource;
+  readonly hookRunner: HookRunner;
+}
+
+/**
+ * Everything, as the local runtime and the tests build it. A deployed function builds BaseDeps and
+ * only the extra its task takes (lambdas/shared/task-handler.ts), so it bundles only that.
+ */
+export interface WorkflowDeps extends BaseDeps, DatabaseDeps, WebhookDeps, HookDeps {}

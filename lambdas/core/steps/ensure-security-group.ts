@@ -3,7 +3,7 @@ import { ensureSecurityGroup as ensureGroup } from '../aws/ec2.ts';
 import { DbrolesError } from '../errors.ts';
 import { IPV4_CIDR } from '../job.ts';
 import { DbTargetSchema } from '../target.ts';
-import type { WorkflowDeps } from './deps.ts';
+import type { BaseDeps } from './deps.ts';
 import { trackStep } from './progress.ts';
 
 export const EnsureSecurityGroupInputSchema = z.object({
@@ -31,7 +31,7 @@ export interface EnsureSecurityGroupOutput extends SecurityGroupsToAttach {
  * there) in the same Modify as a new master password, since RDS refuses a second Modify while the
  * first is being applied. A rerun changes nothing.
  */
-export async function ensureSecurityGroup(input: z.infer<typeof EnsureSecurityGroupInputSchema>, deps: WorkflowDeps): Promise<EnsureSecurityGroupOutput> {
+export async function ensureSecurityGroup(input: z.infer<typeof EnsureSecurityGroupInputSchema>, deps: BaseDeps): Promise<EnsureSecurityGroupOutput> {
   const { target } = input;
   return trackStep(deps, input.job_id, 'EnsureSecurityGroup', async () => {
     if (!target.vpc_id) throw new DbrolesError(`instance "${target.instance_id}" is not in a VPC; no security group can be attached`);

@@ -4,7 +4,7 @@ import { ALL_ROLES_PROVISIONED, RoleResultSchema, SOME_ROLES_FAILED, VAULT_SAVE_
 import { DB_ARN_TAG, type Connection } from '../store/connection-store.ts';
 import { DbTargetSchema, type DbTarget } from '../target.ts';
 import { loginDatabase } from './database-login.ts';
-import type { WorkflowDeps } from './deps.ts';
+import type { BaseDeps } from './deps.ts';
 import { trackStep } from './progress.ts';
 
 export const FinalizeInputSchema = z.object({ job_id: z.string(), target: DbTargetSchema, results: z.array(RoleResultSchema) });
@@ -62,7 +62,7 @@ export function connectionFor(record: JobRecord, target: DbTarget, result: RoleR
  * Step 6: the job's phase and message as the seed words them, resource roles for the roles that
  * succeeded (when `create-connections` is asked for), and the lock released. Idempotent.
  */
-export async function finalize(input: z.infer<typeof FinalizeInputSchema>, deps: WorkflowDeps): Promise<{ phase: 'completed' | 'failed' }> {
+export async function finalize(input: z.infer<typeof FinalizeInputSchema>, deps: BaseDeps): Promise<{ phase: 'completed' | 'failed' }> {
   const record = await deps.jobs.get(input.job_id);
   return trackStep(deps, input.job_id, 'Finalize', async () => {
     const now = deps.clock().toISOString();

@@ -4,8 +4,8 @@ import { DbrolesError } from '../errors.ts';
 import { errorMessage } from '../redact.ts';
 import { DbTargetSchema, type DbTarget } from '../target.ts';
 import { connectionTarget, masterLogsIn } from './database-login.ts';
-import { ENGINE_FAMILIES } from '../engines/types.ts';
-import type { WorkflowDeps } from './deps.ts';
+import { ENGINE_FAMILIES, provisionerFor } from '../engines/types.ts';
+import type { BaseDeps, DatabaseDeps } from './deps.ts';
 import { SecurityGroupsToAttachSchema, type SecurityGroupsToAttach } from './ensure-security-group.ts';
 import { trackStep } from './progress.ts';
 
@@ -25,7 +25,7 @@ export const MasterStateSchema = z.object({
 });
 export type MasterState = z.infer<typeof MasterStateSchema>;
 
-async function modify(deps: WorkflowDeps, target: DbTarget, password: string, alreadyRequested: boolean, groups: SecurityGroupsToAttach): Promise<void> {
+async function modify(deps: BaseDeps & DatabaseDeps, target: DbTarget, password: string, alreadyRequested: boolean, groups: SecurityGroupsToAttach): Promise<void> {
   const aws = await deps.aws.forAccount(target.account_id, target.region, target.partition);
   try {
     await modifyMasterPassword(aws.rds, target, password, groups.attach ? groups.security_group_ids : undefined);
@@ -46,7 +46,7 @@ async function modify(deps: WorkflowDeps, target: DbTarget, password: string, al
  */
 export async function ensureMasterCredentials(
   input: Omit<z.infer<typeof MasterCredentialsInputSchema>, 'security_groups'> & { security_groups?: SecurityGroupsToAttach },
-  deps: WorkflowDeps,
+  deps: BaseDeps & DatabaseDeps,
 ): Promise<MasterState> {
   const { target } = input;
   const groups = input.security_groups ?? { attach: false, security_group_ids: [] };
@@ -76,7 +76,7 @@ export async function ensureMasterCredentials(
 }
 
 /** Attaches the groups alone. A retry that finds the same change being applied leaves it be. */
-async function attachGroups(deps: WorkflowDeps, target: DbTarget, groupIds: string[]): Promise<void> {
+async function attachGroups(deps: BaseDeps & DatabaseDeps, target: DbTarget, groupIds: string[]): Promise<void> {
   const aws = await deps.aws.forAccount(target.account_id, target.region, target.partition);
   try {
     await setSecurityGroups(aws.rds, target, groupIds);
@@ -94,7 +94,7 @@ async function attachGroups(deps: WorkflowDeps, target: DbTarget, groupIds: stri
  * current and the one the job came with is kept (nothing is overwritten before it is verified).
  * With `reset_master_password`, a new one is then written ahead as pending and set through the database.
  */
-async function ensureDirectMaster(jobId: string, target: DbTarget, deps: WorkflowDeps): Promise<MasterState> {
+async function ensureDirectMaster(jobId: string, target: DbTarget, deps: BaseDeps & DatabaseDeps): Promise<MasterState> {
   const stored = await deps.credentials.getMaster(target.resource_key, target.master_user);
   const offered = await deps.credentials.getOfferedMaster(jobId);
   let live: string | undefined;
@@ -115,7 +115,7 @@ async function ensureDirectMaster(jobId: string, target: DbTarget, deps: Workflo
   const password = deps.generatePassword();
   const version = (await deps.credentials.getMaster(target.resource_key, target.master_user))?.version ?? 0;
   await deps.credentials.writePendingMaster(target.resource_key, target.master_user, password, version);
-  const session = await deps.provisioners[ENGINE_FAMILIES[target.engine]].connect(connectionTarget(target, target.master_user, live, deps));
+  const session = await provisionerFor(deps.provisioners, ENGINE_FAMILIES[target.engine]).connect(connectionTarget(target, target.master_user, live, deps));
   try {
     await session.changeOwnPassword(password);
   } catch (error) {
@@ -133,7 +133,7 @@ export const CheckMasterAppliedInputSchema = z.object({ job_id: z.string(), targ
  * status alone can be read before RDS starts applying it); then the pending password is promoted.
  * Throws once the budget of checks is spent; the password stays pending for the next job.
  */
-export async function checkMasterApplied(input: z.infer<typeof CheckMasterAppliedInputSchema>, deps: WorkflowDeps): Promise<MasterState> {
+export async function checkMasterApplied(input: z.infer<typeof CheckMasterAppliedInputSchema>, deps: BaseDeps & DatabaseDeps): Promise<MasterState> {
   const { target } = input;
   const attempts = input.master.attempts + 1;
   const stored = await deps.credentials.getMaster(target.resource_key, target.master_user);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WorkflowDeps } from './deps.ts';
+import type { BaseDeps, WebhookDeps } from './deps.ts';
 
 export const NotifyInputSchema = z.object({ job_id: z.string() });
 
@@ -7,7 +7,7 @@ export const NotifyInputSchema = z.object({ job_id: z.string() });
  * Step 7: sends `dbroles.job.finished` with the job object, for completed and failed jobs alike,
  * when the job asked for `send-webhook`. A delivery failure is recorded on the job, not thrown.
  */
-export async function notify(input: z.infer<typeof NotifyInputSchema>, deps: Pick<WorkflowDeps, 'jobs' | 'webhook' | 'clock'>): Promise<{ sent: boolean }> {
+export async function notify(input: z.infer<typeof NotifyInputSchema>, deps: Pick<BaseDeps, 'jobs' | 'clock'> & WebhookDeps): Promise<{ sent: boolean }> {
   const { job, request } = await deps.jobs.get(input.job_id);
   if (!request.job_steps.includes('send-webhook')) {
     await deps.jobs.setStep(job.id, 'Notify', { status: 'skipped', message: 'send-webhook was not requested' });

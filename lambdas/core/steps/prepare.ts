@@ -1,21 +1,23 @@
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { parseRdsInstanceArn } from '../aws/arn.ts';
-import { listAccounts } from '../aws/discovery.ts';
+import { listAccounts } from '../aws/accounts.ts';
 import { refuseLinkLocalHost } from '../network-guard.ts';
 import { describeCluster, describeInstance } from '../aws/rds.ts';
 import { isEngineName } from '../engines/types.ts';
-import { ENGINE_FAMILIES, ROLE_TIERS } from '../engines/types.ts';
+import { ENGINE_FAMILIES, ROLE_TIERS, type EngineFamily } from '../engines/types.ts';
 import { DbrolesError } from '../errors.ts';
 import { defaultDatabaseFor, directResourceKey, type DbTarget } from '../target.ts';
 import { jobDbArn, type JobRequest } from '../job.ts';
-import type { WorkflowDeps } from './deps.ts';
+import type { BaseDeps } from './deps.ts';
 import { trackStep } from './progress.ts';
 
 export const PrepareInputSchema = z.object({ job_id: z.string().min(1) });
 
 export interface PrepareOutput {
   readonly target: DbTarget;
+  /** Which family's functions the state machine sends the database tasks to. */
+  readonly engine_family: EngineFamily;
   readonly tiers: typeof ROLE_TIERS;
   /** The CIDR to open, when the job asked for a security group; null otherwise. */
   readonly security_group_cidr: string | null;
@@ -80,7 +82,7 @@ function directTarget(request: JobRequest): DbTarget {
 }
 
 /** With an Organization configured, a database must be in one of its accounts (or in dbroles' own). */
-async function refuseOutsideOrganization(accountId: string, region: string, deps: WorkflowDeps): Promise<void> {
+async function refuseOutsideOrganization(accountId: string, region: string, deps: BaseDeps): Promise<void> {
   const organization = deps.config.organizationId;
   if (!organization) return;
   const accounts = await listAccounts(deps.aws, region);
@@ -88,7 +90,7 @@ async function refuseOutsideOrganization(accountId: string, region: string, deps
   throw new DbrolesError(`account ${accountId} is not in the Organization ${organization}; dbroles provisions only the Organization's accounts`);
 }
 
-async function rdsTarget(request: JobRequest, jobId: string, deps: WorkflowDeps): Promise<DbTarget> {
+async function rdsTarget(request: JobRequest, jobId: string, deps: BaseDeps): Promise<DbTarget> {
   const dbArn = jobDbArn(request);
   const arn = parseRdsInstanceArn(dbArn);
   await refuseOutsideOrganization(arn.accountId, arn.region, deps);
@@ -135,7 +137,7 @@ async function rdsTarget(request: JobRequest, jobId: string, deps: WorkflowDeps)
  * directly), refuses what dbroles must not touch, records the spec and takes the database's lock.
  * Throws LockHeldError when another job holds it.
  */
-export async function prepare(input: z.infer<typeof PrepareInputSchema>, deps: WorkflowDeps): Promise<PrepareOutput> {
+export async function prepare(input: z.infer<typeof PrepareInputSchema>, deps: BaseDeps): Promise<PrepareOutput> {
   const { job, request } = await deps.jobs.get(input.job_id);
   return trackStep(deps, job.id, 'Prepare', async () => {
     let target: DbTarget;
@@ -149,6 +151,6 @@ export async function prepare(input: z.infer<typeof PrepareInputSchema>, deps: W
     }
     await deps.locks.acquire(target.resource_key, job.id, deps.config.lockLeaseSeconds, deps.clock());
     await deps.jobs.setLockKey(job.id, target.resource_key);
-    return { target, tiers: ROLE_TIERS, security_group_cidr: request.aws?.default_security_group?.ingress_cidr ?? null };
+    return { target, engine_family: ENGINE_FAMILIES[target.engine], tiers: ROLE_TIERS, security_group_cidr: request.aws?.default_security_group?.ingress_cidr ?? null };
   });
 }

@@ -8,7 +8,7 @@ import { secretStoreChoice } from '../secrets/secret-stores.ts';
 import type { CredentialsInfo, RoleSecret, RoleSecretScope, RoleSecretStore } from '../secrets/types.ts';
 import { DbTargetSchema, type DbTarget } from '../target.ts';
 import { connectionTarget, loginDatabase, userLogsIn } from './database-login.ts';
-import type { WorkflowDeps } from './deps.ts';
+import type { BaseDeps, DatabaseDeps } from './deps.ts';
 import { trackStep } from './progress.ts';
 
 export const ProvisionRoleInputSchema = z.object({ job_id: z.string(), tier: z.enum(ROLE_TIERS), target: DbTargetSchema });
@@ -34,7 +34,7 @@ export function roleSecretScope(target: DbTarget, request: Pick<JobRequest, 'con
  * took it (promoted now), else the current one, unless rotation was asked for. Only a password
  * seen to log in is kept; a pending one that does not is discarded.
  */
-async function workingStoredSecret(store: RoleSecretStore, scope: RoleSecretScope, target: DbTarget, rotate: boolean, deps: WorkflowDeps) {
+async function workingStoredSecret(store: RoleSecretStore, scope: RoleSecretScope, target: DbTarget, rotate: boolean, deps: BaseDeps & DatabaseDeps) {
   const pending = await store.readPending(scope);
   if (pending) {
     if (await userLogsIn(target, pending, deps)) {
@@ -74,7 +74,7 @@ function result(scope: RoleSecretScope, outcome: Partial<RoleOutcome> & Pick<Rol
  * become a failed result, never an exception; the result references the credentials, never
  * holds them.
  */
-export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSchema>, deps: WorkflowDeps): Promise<RoleResult> {
+export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSchema>, deps: BaseDeps & DatabaseDeps): Promise<RoleResult> {
   const { target, tier } = input;
   const { request } = await deps.jobs.get(input.job_id);
   const scope = roleSecretScope(target, request, tier);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { redact } from '../redact.ts';
 import { DbTargetSchema } from '../target.ts';
-import type { WorkflowDeps } from './deps.ts';
+import type { BaseDeps } from './deps.ts';
 
 export const RecordFailureInputSchema = z.object({
   job_id: z.string(),
@@ -27,7 +27,7 @@ export function causeMessage(error: z.infer<typeof RecordFailureInputSchema>['er
  * The global failure path: the job becomes `failed` with a redacted message and the lock is
  * released (only when this job holds it). Idempotent; a finished job is left as it is.
  */
-export async function recordFailure(input: z.infer<typeof RecordFailureInputSchema>, deps: WorkflowDeps): Promise<{ phase: 'failed' }> {
+export async function recordFailure(input: z.infer<typeof RecordFailureInputSchema>, deps: BaseDeps): Promise<{ phase: 'failed' }> {
   const target = input.steps?.prepare?.target;
   const stored = target ? await deps.credentials.getMaster(target.resource_key, target.master_user).catch(() => undefined) : undefined;
   const offered = await deps.credentials.getOfferedMaster(input.job_id).catch(() => undefined);

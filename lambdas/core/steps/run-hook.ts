@@ -5,7 +5,7 @@ import { storedHookOutput } from '../hook/hook-output.ts';
 import { RUNBOOK_HOOK_PATH, RunbookSourceError } from '../hook/runbook-source.ts';
 import type { Job } from '../job.ts';
 import { DbTargetSchema } from '../target.ts';
-import type { WorkflowDeps } from './deps.ts';
+import type { BaseDeps, HookDeps } from './deps.ts';
 
 export const RunHookInputSchema = z.object({ job_id: z.string(), target: DbTargetSchema });
 
@@ -19,7 +19,7 @@ type HookStatus = NonNullable<Job['hook_status']>;
  * that fails, or a source that cannot be read, never changes the job's phase. Returns only the exit
  * code: no password or output passes through the state machine.
  */
-export async function runHook(input: z.infer<typeof RunHookInputSchema>, deps: WorkflowDeps): Promise<{ ran: boolean; exit_code: number | null }> {
+export async function runHook(input: z.infer<typeof RunHookInputSchema>, deps: BaseDeps & HookDeps): Promise<{ ran: boolean; exit_code: number | null }> {
   const step = (status: 'skipped' | 'completed' | 'failed', message: string) =>
     deps.jobs.setStep(input.job_id, 'RunHook', { status, finished_at: deps.clock().toISOString(), message });
   const source = deps.runbooks;

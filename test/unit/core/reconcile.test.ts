@@ -4,6 +4,7 @@ import { onRdsEvent, reconcileTaggedDatabases, type AutoProvisionDeps } from '..
 import { LOCAL_AWS_CREDENTIALS, startDynalite, type EmbeddedDynamo } from '../../../local/embedded-dynamodb.ts';
 import { accountId, fakeOrganization } from '../../support/fake-organization.ts';
 import { workflowDepsFor } from '../../support/workflow-deps.ts';
+import { ALL_AWS_CLIENTS } from '../../../lambdas/core/aws/clients/all.ts';
 
 let dynamo: EmbeddedDynamo;
 let restore: () => void = () => undefined;
@@ -18,7 +19,7 @@ async function deps(): Promise<AutoProvisionDeps & { started: string[] }> {
   const started: string[] = [];
   return {
     ...w,
-    aws: new DefaultAwsAccess({ credentials: LOCAL_AWS_CREDENTIALS }),
+    aws: new DefaultAwsAccess({ clients: ALL_AWS_CLIENTS, credentials: LOCAL_AWS_CREDENTIALS }),
     defaultRegion: 'us-east-1',
     orgId: 'org',
     starter: { start: async (id) => (started.push(id), `arn:exec:${id}`) },

@@ -68,8 +68,9 @@ function OutcomeGrid({ outcomes, loading }: { outcomes: DatabaseOutcomeItem[]; l
 export default function JobDetailPage({ id }: { id: string }) {
   const api = useApi();
   const job = useQuery({ queryKey: ['job', id], queryFn: () => api.job(id), refetchInterval: (q) => (running(q.state.data) ? POLL_MS : false) });
+  // Keyed by the phase too: the last poll may come just before the job ends, so the ended job's outcomes are read once more.
   const outcomes = useQuery({
-    queryKey: ['job-databases', id],
+    queryKey: ['job-databases', id, job.data?.status.phase],
     queryFn: () => allOutcomes(api, id),
     enabled: job.isSuccess,
     refetchInterval: running(job.data) ? POLL_MS : false,

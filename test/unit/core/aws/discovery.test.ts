@@ -5,9 +5,10 @@ import { LOCAL_AWS_CREDENTIALS } from '../../../../local/embedded-dynamodb.ts';
 import { accountId, fakeOrganization, MANAGEMENT_ACCOUNT } from '../../../support/fake-organization.ts';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ALL_AWS_CLIENTS } from '../../../../lambdas/core/aws/clients/all.ts';
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
-const access = () => new DefaultAwsAccess({ credentials: LOCAL_AWS_CREDENTIALS });
+const access = () => new DefaultAwsAccess({ clients: ALL_AWS_CLIENTS, credentials: LOCAL_AWS_CREDENTIALS });
 let restore: () => void = () => undefined;
 afterEach(() => restore());
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresProvisioner } from '../../../../lambdas/core/engines/postgres/index.ts';
 import { connectionTarget, masterLogsIn } from '../../../../lambdas/core/steps/database-login.ts';
 import type { WorkflowConfig } from '../../../../lambdas/core/steps/deps.ts';
-import { rdsCaBundle } from '../../../../lambdas/workflow/deps.ts';
+import { rdsCaBundle } from '../../../../lambdas/shared/database-deps.ts';
 import { rdsTarget } from '../../../support/targets.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/vault-tls/${name}`, import.meta.url), 'utf8');

@@ -11,6 +11,7 @@ import { prepare } from '../../../../lambdas/core/steps/prepare.ts';
 import { LOCAL_AWS_CREDENTIALS, startDynalite, type EmbeddedDynamo } from '../../../../local/embedded-dynamodb.ts';
 import { BASE_ARN, mockSts, rdsInstance } from '../../../support/fake-aws.ts';
 import { workflowDepsFor } from '../../../support/workflow-deps.ts';
+import { ALL_AWS_CLIENTS } from '../../../../lambdas/core/aws/clients/all.ts';
 
 let dynamo: EmbeddedDynamo;
 let deps: WorkflowDeps;
@@ -73,7 +74,7 @@ describe('prepare', () => {
 
   it('assumes the configured role with the ExternalId for another account, taking the region from the ARN', async () => {
     deps = await workflowDepsFor(dynamo.endpoint, {
-      aws: new DefaultAwsAccess({ credentials: LOCAL_AWS_CREDENTIALS, crossAccountRoleName: 'DbrolesMember', externalId: 'ext-123' }),
+      aws: new DefaultAwsAccess({ clients: ALL_AWS_CLIENTS, credentials: LOCAL_AWS_CREDENTIALS, crossAccountRoleName: 'DbrolesMember', externalId: 'ext-123' }),
     });
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance({ id: 'pg2', engine: 'postgres', host: 'h', port: 5432, masterUser: 'admin' })] });
     const id = await jobFor('arn:aws:rds:eu-west-2:222222222222:db:pg2');

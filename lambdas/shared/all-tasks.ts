@@ -8,17 +8,17 @@ import { prepare, PrepareInputSchema } from '../core/steps/prepare.ts';
 import { provisionRole, ProvisionRoleInputSchema } from '../core/steps/provision-role.ts';
 import { recordFailure, RecordFailureInputSchema } from '../core/steps/record-failure.ts';
 import { runHook, RunHookInputSchema } from '../core/steps/run-hook.ts';
-import { parseInput } from './input.ts';
-
-/** The Lambda tasks of the workflow, by name. The state machine (lib/workflow.ts) calls them. */
-export const TASKS = ['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'Finalize', 'RunHook', 'RecordFailure', 'Notify'] as const;
-export type TaskName = (typeof TASKS)[number];
+import { parseInput } from './parse-input.ts';
+import { TASKS, type TaskName } from './task-registry.ts';
 
 function task<S extends z.ZodType, R>(name: TaskName, schema: S, run: (input: z.infer<S>, deps: WorkflowDeps) => Promise<R>) {
   return (event: unknown, deps: WorkflowDeps): Promise<R> => run(parseInput(schema, event, name), deps);
 }
 
-/** What each task does with its input: parse it, then call core. Shared by the Lambda handlers and the local runtime. */
+/**
+ * Every task in one process, with every dependency: the local runtime and the tests. The same
+ * schemas and steps as the deployed handlers (lambdas/workflow/), which each hold only their own.
+ */
 export const TASK_IMPLEMENTATIONS: Record<TaskName, (event: unknown, deps: WorkflowDeps) => Promise<unknown>> = {
   Prepare: task('Prepare', PrepareInputSchema, prepare),
   EnsureSecurityGroup: task('EnsureSecurityGroup', EnsureSecurityGroupInputSchema, ensureSecurityGroup),
@@ -30,3 +30,8 @@ export const TASK_IMPLEMENTATIONS: Record<TaskName, (event: unknown, deps: Workf
   RecordFailure: task('RecordFailure', RecordFailureInputSchema, recordFailure),
   Notify: task('Notify', NotifyInputSchema, notify),
 };
+
+/** Each task bound to one set of dependencies: what the local workflow runner calls. */
+export function localTaskHandlers(deps: WorkflowDeps): Record<TaskName, (input: unknown) => Promise<unknown>> {
+  return Object.fromEntries(TASKS.map((name) => [name, (input: unknown) => TASK_IMPLEMENTATIONS[name](input, deps)])) as Record<TaskName, (input: unknown) => Promise<unknown>>;
+}

@@ -1,3 +1,0 @@
-import { lambdaHandler } from './lambda-handler.ts';
-
-export const handler = lambdaHandler('MasterCredentials');
