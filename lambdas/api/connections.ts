@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError } from '../core/errors.ts';
 import type { SecretStores } from '../core/secrets/secret-stores.ts';
 import type { SecretsProvider } from '../core/secrets/types.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What the API function needs beyond the workflow's environment (WorkflowEnvSchema, which it also

@@ -1,5 +1,5 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AwsAccess } from '../core/aws/access.ts';
 import { discoverInstances, enabledRegions, listAccounts } from '../core/aws/discovery.ts';
 import { DbrolesError, UsageError } from '../core/errors.ts';

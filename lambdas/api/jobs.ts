@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../core/errors.ts';
 import { JobRequestInputSchema, type Job } from '../core/job.ts';
 import { createJob, type JobServiceDeps } from '../core/job-service.ts';

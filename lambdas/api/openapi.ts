@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DatabaseOutcomeSchema, JobRequestInputSchema, JobSchema } from '../core/job.ts';
 import { SECRETS_PROVIDERS } from '../core/secrets/types.ts';
 import { ConnectionSchema } from '../core/store/connection-store.ts';

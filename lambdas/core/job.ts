@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENGINE_FAMILIES, ROLE_TIERS, type EngineName } from './engines/types.ts';
 import {
   CONNECTION_PREFIX,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AwsAccess } from './aws/access.ts';
 import { describeCluster, describeInstance } from './aws/rds.ts';
 import { discoverInstances, listAccounts, type InstanceItem } from './aws/discovery.ts';

@@ -1,7 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { readFileSync } from 'node:fs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfiguredAwsAccess } from '../core/aws/configured-access.ts';
 import { DynamoAwsSettingsStore } from '../core/store/aws-settings-store.ts';
 import { generatePassword } from '../core/password.ts';

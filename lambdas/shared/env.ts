@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CROSS_ACCOUNT_ROLE_NAME } from '../core/aws/access.ts';
 
 /**

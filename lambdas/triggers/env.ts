@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Extra environment of the trigger functions (they also get the API's and the workflow's). */
 export const TriggerEnvSchema = z.object({

@@ -1,9 +1,9 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { z } from 'zod';
+import * as z from 'zod';
 import { failUnfinishedJob } from '../core/end-job.ts';
 import { NotFoundError } from '../core/errors.ts';
-import { workflowDeps } from '../shared/all-deps.ts';
+import { endJobDeps } from '../shared/end-job-deps.ts';
 import { parseInput } from '../shared/parse-input.ts';
 import { logger } from '../shared/logger.ts';
 
@@ -20,7 +20,7 @@ export const ExecutionEndedEventSchema = z.object({
 export const handler = middy(async (event: unknown) => {
   const { detail } = parseInput(ExecutionEndedEventSchema, event, 'OnExecutionEnded');
   try {
-    const acted = await failUnfinishedJob(detail.name, `the workflow execution ended ${detail.status} before recording this job; run the job again`, workflowDeps());
+    const acted = await failUnfinishedJob(detail.name, `the workflow execution ended ${detail.status} before recording this job; run the job again`, endJobDeps());
     logger.info('execution ended', { job_id: detail.name, status: detail.status, acted });
     return { job_id: detail.name, acted };
   } catch (error) {

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { onRdsEvent, RdsEventSchema } from '../core/reconcile.ts';
-import { apiDeps } from '../api/handler.ts';
+import { apiDeps } from '../shared/api-deps.ts';
 import { logger } from '../shared/logger.ts';
 import { parseInput } from '../shared/parse-input.ts';
 import { TriggerEnvSchema } from './env.ts';

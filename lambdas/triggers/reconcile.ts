@@ -1,12 +1,12 @@
 import middy from '@middy/core';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ApiEnvSchema } from '../api/env.ts';
-import { workflowDeps } from '../shared/all-deps.ts';
+import { endJobDeps } from '../shared/end-job-deps.ts';
 import { executionArnFor, executionStatus } from './execution-status.ts';
 import { sweepAbandonedJobs } from '../core/sweep.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { reconcileTaggedDatabases } from '../core/reconcile.ts';
-import { apiDeps } from '../api/handler.ts';
+import { apiDeps } from '../shared/api-deps.ts';
 import { logger } from '../shared/logger.ts';
 import { TriggerEnvSchema } from './env.ts';
 
@@ -22,7 +22,7 @@ export const handler = middy(async (event: unknown) => {
   const sfn = new SFNClient({});
   const stateMachineArn = ApiEnvSchema.parse(process.env).STATE_MACHINE_ARN;
   const swept = await sweepAbandonedJobs({
-    ...workflowDeps(),
+    ...endJobDeps(),
     executionStatus: (arn) => executionStatus(sfn, arn),
     executionArnFor: (jobId) => executionArnFor(stateMachineArn, jobId),
   });

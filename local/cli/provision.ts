@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_PORTS, engineFamily } from '../../lambdas/core/engines/index.ts';
 import { ENGINE_FAMILIES, ROLE_TIERS, type ConnectionTarget, type EngineName } from '../../lambdas/core/engines/types.ts';
 import { UsageError } from '../../lambdas/core/errors.ts';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../../lambdas/core/errors.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../defaults.ts';
 import type { CliIo } from './io.ts';

@@ -52,6 +52,8 @@ describe('state that does not grow with the number of databases', () => {
     expect(outcome.status, outcome.error).toBe('SUCCEEDED');
     expect(outcome.largestStateBytes).toBeGreaterThan(0);
     expect(outcome.largestStateBytes).toBeLessThan(32 * 1024);
+    // A 3-role job with no waits: every state entered, Map items included.
+    expect(outcome.states.length, outcome.states.join(' → ')).toBeLessThanOrEqual(24);
 
     const doc = createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_AWS_CREDENTIALS });
     const item = (await doc.send(new GetCommand({ TableName: (deps.jobs as unknown as { table: string }).table, Key: jobKey(id) }))).Item;

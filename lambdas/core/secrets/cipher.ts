@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DbrolesError } from '../errors.ts';
 
 /** An encrypted secret at rest: AES-256-GCM, with the data key wrapped by KMS when deployed. */

@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, NotFoundError, SecretStoreError } from '../errors.ts';
 import { isConditionFailed } from '../store/dynamo.ts';
 import { roleCredentialId, roleCredentialKey } from '../store/keys.ts';

@@ -8,7 +8,7 @@ import {
   type DescribeSecretCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENGINE_FAMILIES, type EngineName } from '../engines/types.ts';
 import { DbrolesError, NotFoundError, SecretStoreError } from '../errors.ts';
 import type { CredentialsInfo, RoleSecret, RoleSecretScope, RoleSecretStore } from './types.ts';

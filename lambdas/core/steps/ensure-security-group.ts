@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ensureSecurityGroup as ensureGroup } from '../aws/ec2.ts';
 import { DbrolesError } from '../errors.ts';
 import { IPV4_CIDR } from '../job.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENGINE_FAMILIES } from '../engines/types.ts';
 import { ALL_ROLES_PROVISIONED, RoleResultSchema, SOME_ROLES_FAILED, VAULT_SAVE_FAILED, type JobRecord, type RoleResult } from '../job.ts';
 import { DB_ARN_TAG, type Connection } from '../store/connection-store.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { attachedSecurityGroups, isInvalidStateFault, masterHolderStatus, modifyMasterPassword, setSecurityGroups } from '../aws/rds.ts';
 import { DbrolesError } from '../errors.ts';
 import { errorMessage } from '../redact.ts';

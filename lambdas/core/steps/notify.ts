@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BaseDeps, WebhookDeps } from './deps.ts';
 
 export const NotifyInputSchema = z.object({ job_id: z.string() });

@@ -1,5 +1,5 @@
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRdsInstanceArn } from '../aws/arn.ts';
 import { listAccounts } from '../aws/accounts.ts';
 import { refuseLinkLocalHost } from '../network-guard.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLE_TIERS, type RoleTier } from '../engines/types.ts';
 import { DbrolesError, RetryableError, SecretStoreError } from '../errors.ts';
 import type { JobRequest, RoleResult } from '../job.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { redact } from '../redact.ts';
 import { DbTargetSchema } from '../target.ts';
 import type { BaseDeps } from './deps.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorMessage } from '../redact.ts';
 import { buildHookRequest, buildHookResponse, loadStoredCredentials } from '../hook/runbook-inputs.ts';
 import { storedHookOutput } from '../hook/hook-output.ts';

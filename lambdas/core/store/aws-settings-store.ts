@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EnvelopeSchema, type CredentialCipher } from '../secrets/cipher.ts';
 import { awsSettingsKey } from './keys.ts';
 

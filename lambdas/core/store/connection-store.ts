@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { SECRETS_PROVIDERS } from '../secrets/types.ts';
 import { isConditionFailed } from './dynamo.ts';

@@ -1,6 +1,6 @@
 import type { Statement } from '../statement.ts';
 import type { RoleTier } from '../types.ts';
-import { quoteMysqlGrantDatabase, quoteMysqlIdent, quoteMysqlLiteral } from '../quote.ts';
+import { quoteMysqlGrantDatabase, quoteMysqlIdent, quoteMysqlLiteral } from './quote.ts';
 
 /**
  * Privileges per tier on `db`.* (DESIGN.md, "Privileges"), from a closed list. Never `*.*`: global

@@ -1,6 +1,6 @@
 import type { Statement } from '../statement.ts';
 import type { RoleTier } from '../types.ts';
-import { quotePgIdent as ident, quotePgLiteral as literal } from '../quote.ts';
+import { quotePgIdent as ident, quotePgLiteral as literal } from './quote.ts';
 
 /** Privileges per tier, from a closed list (DESIGN.md, "Privileges"). Never built from input. */
 const TABLE_PRIVILEGES: Record<RoleTier, string> = {

@@ -1,6 +1,6 @@
 import type { Statement } from '../statement.ts';
 import type { RoleTier } from '../types.ts';
-import { quoteMssqlIdent as ident, quoteMssqlLiteral as literal } from '../quote.ts';
+import { quoteMssqlIdent as ident, quoteMssqlLiteral as literal } from './quote.ts';
 
 /** Fixed database roles per tier (DESIGN.md, "Privileges"). They cover every schema and future objects. */
 export const TIER_ROLES: Record<RoleTier, ReadonlyArray<string>> = {

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  quoteMssqlIdent,
-  quoteMssqlLiteral,
-  quoteMysqlGrantDatabase,
-  quoteMysqlIdent,
-  quoteMysqlLiteral,
-  quotePgIdent,
-  quotePgLiteral,
-} from '../../../../lambdas/core/engines/quote.ts';
+import { quoteMysqlGrantDatabase, quoteMysqlIdent, quoteMysqlLiteral } from '../../../../lambdas/core/engines/mysql/quote.ts';
+import { quotePgIdent, quotePgLiteral } from '../../../../lambdas/core/engines/postgres/quote.ts';
+import { quoteMssqlIdent, quoteMssqlLiteral } from '../../../../lambdas/core/engines/sqlserver/quote.ts';
 
 describe('quote', () => {
   it('quotes PostgreSQL identifiers: mixed case, a quote, a space', () => {
