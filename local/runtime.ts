@@ -3,15 +3,13 @@ import { appendFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { apiDepsFrom, routeRequest, type ApiDeps } from '../lambdas/api/router.ts';
 import type { WorkflowDeps } from '../lambdas/core/steps/deps.ts';
 import { failUnfinishedJob } from '../lambdas/core/end-job.ts';
-import { createDocumentClient } from '../lambdas/core/store/dynamo.ts';
 import { buildWorkflowDeps } from '../lambdas/shared/all-deps.ts';
 import { WorkflowEnvSchema } from '../lambdas/shared/env.ts';
 import { localTaskHandlers } from '../lambdas/shared/all-tasks.ts';
-import { dynamoClientConfig, ensureTable, startDynalite, type EmbeddedDynamo } from './embedded-dynamodb.ts';
+import { ensureTable, startDynalite } from './embedded-dynamodb.ts';
 import { DEFAULT_PORT } from './defaults.ts';
 import { UsageError } from '../lambdas/core/errors.ts';
 import { createApiServer, MIN_TOKEN_LENGTH } from './http-adapter.ts';
@@ -60,27 +58,21 @@ async function secretFile(path: string, make: () => string): Promise<{ value: st
   }
 }
 
-/** Marks jobs left running by a previous process as failed and frees their database locks. */
-async function recoverInterruptedJobs(deps: WorkflowDeps, dynamo: EmbeddedDynamo): Promise<string[]> {
+/**
+ * Ends, as failed, the jobs a previous process left running (no execution survives a restart):
+ * each one's lock is released through the LockStore, its offered master password dropped and its
+ * webhook sent, as the deployed sweep does.
+ */
+async function recoverInterruptedJobs(deps: WorkflowDeps): Promise<string[]> {
   const interrupted: string[] = [];
   let token: string | undefined;
   do {
-    const page = await deps.jobs.list(100, token);
-    for (const { job } of page.items) {
-      if (job.status.phase !== 'running') continue;
-      await deps.jobs.finish(job.id, { phase: 'failed', message: INTERRUPTED_MESSAGE, result: [] }, deps.clock().toISOString());
-      await deps.credentials.deleteOfferedMaster(job.id);
-      interrupted.push(job.id);
+    const page = await deps.jobs.listRunning(100, token);
+    for (const id of page.ids) {
+      if (await failUnfinishedJob(id, INTERRUPTED_MESSAGE, deps).catch(() => false)) interrupted.push(id);
     }
     token = page.nextToken;
   } while (token);
-  if (interrupted.length > 0) {
-    const doc = createDocumentClient(dynamoClientConfig(dynamo.endpoint, dynamo.socketPath));
-    const locks = await doc.send(new ScanCommand({ TableName: TABLE, FilterExpression: 'begins_with(pk, :lock)', ExpressionAttributeValues: { ':lock': 'LOCK#' } }));
-    for (const lock of locks.Items ?? []) {
-      if (interrupted.includes(String(lock.owner))) await doc.send(new DeleteCommand({ TableName: TABLE, Key: { pk: lock.pk, sk: lock.sk } }));
-    }
-  }
   return interrupted;
 }
 
@@ -140,7 +132,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       DBROLES_ALLOW_LINK_LOCAL: env.DBROLES_ALLOW_LINK_LOCAL,
     }),
   );
-  const interruptedJobs = await recoverInterruptedJobs(deps, dynamo);
+  const interruptedJobs = await recoverInterruptedJobs(deps);
 
   const handlers = localTaskHandlers(deps);
   const runner = new LocalWorkflowRunner(handlers, { waitMs: options.waitMs ?? 1000, retryMs: 500 });
