@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createSqlServerProvisioner, type MssqlDriver } from '../../../../../lambdas/core/engines/sqlserver/index.ts';
+import { provisionRoles, type ProvisionRolesRequest } from '../../../../../lambdas/core/provision.ts';
 
 /** SQL Server cannot run here: a fake `mssql` records each request and answers by the statement it sees. */
-const fake = vi.hoisted(() => {
+const fake = (() => {
   interface Sent {
     text: string;
     inputs: Record<string, unknown>;
@@ -48,11 +50,11 @@ const fake = vi.hoisted(() => {
   }
   const NVarChar = (length: number) => ({ type: 'NVarChar', length });
   return { state, module: { ConnectionPool, NVarChar } };
-});
+})();
 
-vi.mock('mssql', () => ({ default: fake.module, ...fake.module }));
-
-const { provisionAnyEngine } = await import('../../../../../lambdas/core/provision-any-engine.ts');
+// The provisioner is given the fake driver the way the engine takes one: no module mocking.
+const provisioner = createSqlServerProvisioner(fake.module as unknown as MssqlDriver);
+const provision = (request: ProvisionRolesRequest) => provisionRoles(request, { provisioners: { sqlserver: provisioner } });
 
 const target = { host: 'mssql.example.com', port: 1433, user: 'admin', password: 'Master*Password_1' };
 
@@ -60,10 +62,9 @@ describe('SQL Server provisioner over a mocked mssql', () => {
   beforeEach(() => {
     Object.assign(fake.state, { configs: [], sent: [], closed: 0, logins: new Map(), databases: ['sales', 'hr]x'], failIn: new Map() });
   });
-  afterEach(() => vi.clearAllMocks());
 
   it('connects with TLS to master, creates each login and maps it in every database', async () => {
-    const report = await provisionAnyEngine({ engine: 'sqlserver-se', target, tiers: ['ro', 'rw', 'ddl'] });
+    const report = await provision({ engine: 'sqlserver-se', target, tiers: ['ro', 'rw', 'ddl'] });
     expect(report.status).toBe('completed');
     expect(report.defaultDatabase).toBe('master');
     expect(fake.state.configs[0]).toMatchObject({
@@ -89,7 +90,7 @@ describe('SQL Server provisioner over a mocked mssql', () => {
 
   it('only changes the password of an existing login', async () => {
     fake.state.logins.set('hoop_rw', { control_server: 0, server_roles: '' });
-    const report = await provisionAnyEngine({ engine: 'sqlserver-ee', target, tiers: ['rw'] });
+    const report = await provision({ engine: 'sqlserver-ee', target, tiers: ['rw'] });
     expect(report.roles[0]).toMatchObject({ status: 'completed', created: false });
     expect(fake.state.sent.some((s) => s.text.startsWith('CREATE LOGIN'))).toBe(false);
     expect(fake.state.sent.some((s) => s.text.startsWith("ALTER LOGIN [hoop_rw] WITH PASSWORD = N'"))).toBe(true);
@@ -101,14 +102,14 @@ describe('SQL Server provisioner over a mocked mssql', () => {
     [{ control_server: 0, server_roles: 'dbcreator,processadmin' }, /already exists with server roles dbcreator,processadmin;/],
   ])('refuses an existing login that holds %o', async (login, message) => {
     fake.state.logins.set('hoop_ro', login);
-    const report = await provisionAnyEngine({ engine: 'sqlserver-web', target, tiers: ['ro'] });
+    const report = await provision({ engine: 'sqlserver-web', target, tiers: ['ro'] });
     expect(report.roles[0]?.status).toBe('failed');
     expect(report.roles[0]?.message).toMatch(message);
     expect(fake.state.sent.some((s) => s.text.includes('LOGIN [hoop_ro] WITH PASSWORD'))).toBe(false);
   });
 
   it('refuses, server side, to re-link a database user that is db_owner or db_securityadmin', async () => {
-    await provisionAnyEngine({ engine: 'sqlserver-ee', target, tiers: ['ro'] });
+    await provision({ engine: 'sqlserver-ee', target, tiers: ['ro'] });
     const batch = fake.state.sent.find((s) => s.text.startsWith('USE [sales];'))?.text ?? '';
     const guard = batch.indexOf("IF IS_ROLEMEMBER(N'db_owner', @name) = 1 OR IS_ROLEMEMBER(N'db_securityadmin', @name) = 1");
     expect(guard).toBeGreaterThan(0);
@@ -118,7 +119,7 @@ describe('SQL Server provisioner over a mocked mssql', () => {
 
   it('records a failing database with a redacted message and completes the others', async () => {
     fake.state.failIn.set('hr]x', new Error(`The server principal is not able to access "hr]x"; login admin/${target.password}`));
-    const report = await provisionAnyEngine({ engine: 'sqlserver-ex', target, tiers: ['ro'] });
+    const report = await provision({ engine: 'sqlserver-ex', target, tiers: ['ro'] });
     const role = report.roles[0];
     expect(role?.status).toBe('failed');
     expect(role?.databases).toEqual([
