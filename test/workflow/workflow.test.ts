@@ -61,6 +61,23 @@ async function runJob(id: string, r: LocalWorkflowRunner = runner) {
   return { outcome, job: record.job };
 }
 
+let firstJob: Promise<Awaited<ReturnType<typeof runJob>> & { modifyCallsBefore: number }> | undefined;
+/**
+ * The first job on pg-one: a security group and a master reset through RDS. Run once, by whichever
+ * test needs it first, so no test depends on another having run before it.
+ */
+const provisionPgOne = () =>
+  // No stored master, whatever ran before: this job takes the reset path (Modify, then the wait loop).
+  (firstJob ??= doc()
+    .send(new DeleteCommand({ TableName: TABLE, Key: masterCredentialKey(arnOf('pg-one'), MASTER) }))
+    .then(() => createJob({ aws: { instance_arn: arnOf('pg-one'), default_security_group: { ingress_cidr: '10.10.10.10/32', allow_public_ingress: false } } }))
+    .then(async (id) => {
+      const modifyCallsBefore = rds.modifyCalls.length;
+      return { ...(await runJob(id)), modifyCallsBefore };
+    }));
+/** A later job on pg-one, which finds the stored master and passwords. */
+const reprovisionPgOne = async () => runJob(await createJob({ aws: { instance_arn: arnOf('pg-one') }, job_steps: [] }));
+
 beforeAll(async () => {
   [server, dynamo, svix] = await Promise.all([startEmbeddedPostgres(), startDynalite(), startSvixCapture()]);
   await ensureTable(dynamo.endpoint, TABLE);
@@ -140,12 +157,13 @@ async function secretsOf(dbArn: string): Promise<string[]> {
 
 describe('the state machine, run locally with the real task handlers', () => {
   it('provisions an RDS PostgreSQL instance end to end: security group and master reset in one Modify, roles, resource roles, hook, webhook', async () => {
-    const id = await createJob({ aws: { instance_arn: arnOf('pg-one'), default_security_group: { ingress_cidr: '10.10.10.10/32', allow_public_ingress: false } } });
-    const { outcome, job } = await runJob(id);
+    const { outcome, job, modifyCallsBefore } = await provisionPgOne();
     expect(outcome.status, job.status.message).toBe('SUCCEEDED');
+    const id = job.id;
+    const modifyCalls = rds.modifyCalls.slice(modifyCallsBefore);
 
     expect(job.org_id).toBe('org-test');
-    expect(job.id).toBe(id);
+    expect(job.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(job.completed_at).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(job.spec).toEqual({ account_arn: BASE_ARN, db_arn: arnOf('pg-one'), db_name: 'app1', db_engine: 'postgres', db_tags: [{ key: 'team', value: 'data' }] });
     expect(job.status.phase).toBe('completed');
@@ -174,12 +192,12 @@ describe('the state machine, run locally with the real task handlers', () => {
     // One Modify set the password and attached the group (RDS refuses a second while the first applies),
     // RDS said "resetting" before "available", and dbroles holds the live password.
     await rds.settled();
-    expect(rds.modifyCalls).toEqual([{ kind: 'instance', id: 'pg-one', password: expect.any(String), securityGroupIds: ['sg-0default', 'sg-0hoop'] }]);
+    expect(modifyCalls).toEqual([{ kind: 'instance', id: 'pg-one', password: expect.any(String), securityGroupIds: ['sg-0default', 'sg-0hoop'] }]);
     expect(rds.instances.get('pg-one')?.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId)).toEqual(['sg-0default', 'sg-0hoop']);
     expect(rds.statusSeen).toContain('resetting-master-credentials');
     const master = await credentials().getMaster(arnOf('pg-one'), MASTER);
     expect(master?.pending).toBeUndefined();
-    expect(master?.current).toBe(rds.modifyCalls[0]?.password);
+    expect(master?.current).toBe(modifyCalls[0]?.password);
     expect(await pgTry({ ...superuser('app1'), user: MASTER, password: master?.current }, ['SELECT 1'])).toEqual({ ok: true });
     expect((await pgTry({ ...superuser('app1'), user: MASTER, password: INITIAL_MASTER_PASSWORD }, ['SELECT 1'])).ok).toBe(false);
 
@@ -200,7 +218,8 @@ describe('the state machine, run locally with the real task handlers', () => {
     }
 
     // The webhook carried the job object.
-    const messages = svix.messages();
+    // This job's webhook (other tests send theirs to the same capture).
+    const messages = svix.messages().filter((m) => (m.payload.event_payload as { id?: string }).id === id);
     expect(messages).toHaveLength(1);
     expect(messages[0]?.eventType).toBe('dbroles.job.finished');
     expect(messages[0]?.payload.event_type).toBe('dbroles.job.finished');
@@ -216,7 +235,7 @@ describe('the state machine, run locally with the real task handlers', () => {
     expect(payload.status.result.map((r) => r.credentials_info)).toEqual(
       ['ro', 'rw', 'ddl'].map((t) => ({ secrets_manager_provider: 'database', secret_id: `${arnOf('pg-one')}/hoop_${t}`, secret_keys: [] })),
     );
-    expect(svix.requests.find((r) => /\/msg/.test(r.path))?.path).toMatch(/^\/api\/v1\/app\/org-test\/msg\b/);
+    expect(svix.requests.filter((r) => /\/msg/.test(r.path)).every((r) => /^\/api\/v1\/app\/org-test\/msg\b/.test(r.path))).toBe(true);
 
     // No secret anywhere a user or a webhook can see.
     const visible = JSON.stringify([await jobs().get(id), svix.requests.map((r) => r.body), connections]);
@@ -224,11 +243,11 @@ describe('the state machine, run locally with the real task handlers', () => {
   });
 
   it('reuses the stored master and user passwords on the next job instead of resetting them', async () => {
+    await provisionPgOne();
     const before = rds.modifyCalls.length;
     const passwords = async () => Promise.all(['hoop_ro', 'hoop_rw', 'hoop_ddl'].map(async (u) => (await roleSecrets().read(`${arnOf('pg-one')}/${u}`)).password));
     const earlier = await passwords();
-    const id = await createJob({ aws: { instance_arn: arnOf('pg-one') }, job_steps: [] });
-    const { outcome, job } = await runJob(id);
+    const { outcome, job } = await reprovisionPgOne();
     expect(outcome.status, job.status.message).toBe('SUCCEEDED');
     expect(job.status.phase).toBe('completed');
     expect(rds.modifyCalls).toHaveLength(before);
@@ -356,7 +375,10 @@ describe('the state machine, run locally with the real task handlers', () => {
     expect(job.steps.RunHook).toBeUndefined();
   });
 
-  it('ran every branch of every Choice in the runs above, so no rule the local runner misreads can hide a step', () => {
+  it('runs every branch of every Choice, so no rule the local runner misreads can hide a step', async () => {
+    // The jobs that take each branch: a security group and a reset (the wait loop), then neither.
+    await provisionPgOne();
+    await reprovisionPgOne();
     const asl = renderWorkflowAsl() as { States: Record<string, { Type: string; Choices?: Array<{ Next: string }>; Default?: string }> };
     const choices = Object.entries(asl.States).filter(([, s]) => s.Type === 'Choice');
     expect(choices.map(([name]) => name).sort()).toEqual(['EngineFamily?', 'MasterAppliedMysql?', 'MasterAppliedPostgres?', 'MasterAppliedSqlServer?', 'SecurityGroupRequested?']);
