@@ -125,15 +125,11 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
     const wanted = request.databases ?? available;
     if (wanted.length === 0) return report(failAll('no database to provision: the server lists no application database'));
     firstDatabase = wanted.find((d) => available.includes(d)) ?? '';
-    // Once every tier is past a database, the session may close what it kept open there.
-    const visits = new Map<string, number>();
-    const visited = async (database: string) => {
-      const count = (visits.get(database) ?? 0) + 1;
-      visits.set(database, count);
-      if (count === request.tiers.length) await session.doneWith?.(database);
-    };
-    const roles = await Promise.all(
-      request.tiers.map(async (tier, index): Promise<RoleOutcome> => {
+    // Every user first, then database by database: each database is opened once and all the
+    // roles are granted there on that connection, then it is closed (connection setup with SCRAM
+    // is most of the cost on large instances).
+    const users = await Promise.all(
+      request.tiers.map(async (tier, index): Promise<{ ready: true; user: RoleUser; created: boolean } | { ready: false; outcome: RoleOutcome }> => {
         const user: RoleUser = {
           tier,
           name: peers[tier],
@@ -142,39 +138,41 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
           hardenPublicSchema: request.hardenPublicSchema,
           peers,
         };
-        let created: boolean;
         try {
-          ({ created } = await session.ensureUser(user));
+          const { created } = await session.ensureUser(user);
+          deps.onProgress?.({ kind: 'role-started', tier, user: user.name, databases: wanted.length });
+          return { ready: true, user, created };
         } catch (error) {
           deps.onProgress?.({ kind: 'role-done', tier, ok: false });
           const message = `create or update user "${user.name}": ${errorMessage(error, secrets)}`;
-          return { tier, user: user.name, status: 'failed', message, databases: [], completedAt: now().toISOString() };
+          return { ready: false, outcome: { tier, user: user.name, status: 'failed', message, databases: [], completedAt: now().toISOString() } };
         }
-        deps.onProgress?.({ kind: 'role-started', tier, user: user.name, databases: wanted.length });
-        const outcomes = await grantEverywhere(session, user, rotate(wanted, index, request.tiers.length), available, {
-          concurrency,
-          secrets,
-          onDone: async (database, ok, done) => {
-            deps.onProgress?.({ kind: 'database-done', tier, database, ok, done, total: wanted.length });
-            await visited(database);
-          },
-        });
-        const failed = outcomes.filter((o) => o.status === 'failed');
-        const ok = failed.length === 0;
-        deps.onProgress?.({ kind: 'role-done', tier, ok });
-        const message = ok ? '' : failureSummary(failed, outcomes.length);
-        return {
-          tier,
-          user: user.name,
-          status: ok ? 'completed' : 'failed',
-          message,
-          password: user.password,
-          created,
-          databases: outcomes,
-          completedAt: now().toISOString(),
-        };
       }),
     );
+    const ready = users.flatMap((u) => (u.ready ? [u] : []));
+    const outcomes = await grantEverywhere(session, ready.map((r) => r.user), wanted, available, {
+      concurrency,
+      secrets,
+      onDone: (tier, database, ok, done) => deps.onProgress?.({ kind: 'database-done', tier, database, ok, done, total: wanted.length }),
+    });
+    const roles = users.map((entry): RoleOutcome => {
+      if (!entry.ready) return entry.outcome;
+      const { user, created } = entry;
+      const databases = outcomes.get(user.tier) ?? [];
+      const failed = databases.filter((o) => o.status === 'failed');
+      const ok = failed.length === 0;
+      deps.onProgress?.({ kind: 'role-done', tier: user.tier, ok });
+      return {
+        tier: user.tier,
+        user: user.name,
+        status: ok ? 'completed' : 'failed',
+        message: ok ? '' : failureSummary(failed, databases.length),
+        password: user.password,
+        created,
+        databases,
+        completedAt: now().toISOString(),
+      };
+    });
     return report(roles);
   } finally {
     await session.close();
@@ -191,36 +189,49 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
     };
   }
 }
+/**
+ * Grants every user in every database, `concurrency` databases at a time; in each database the
+ * users one after another on the same connection, which is then released. Never throws: a failure
+ * is that user's outcome in that database. Outcomes per tier, sorted by database.
+ */
 async function grantEverywhere(
-  session: Pick<ProvisionerSession, 'grantInDatabase'>,
-  user: RoleUser,
+  session: Pick<ProvisionerSession, 'grantInDatabase' | 'doneWith'>,
+  users: ReadonlyArray<RoleUser>,
   databases: ReadonlyArray<string>,
   available: ReadonlyArray<string>,
-  options: { concurrency: number; secrets: ReadonlyArray<string>; onDone: (database: string, ok: boolean, done: number) => Promise<void> },
-): Promise<DatabaseOutcome[]> {
+  options: { concurrency: number; secrets: ReadonlyArray<string>; onDone: (tier: RoleTier, database: string, ok: boolean, done: number) => void },
+): Promise<Map<RoleTier, DatabaseOutcome[]>> {
   const limit = pLimit(Math.max(1, options.concurrency));
-  let done = 0;
-  const outcomes = await Promise.all(
+  const outcomes = new Map<RoleTier, DatabaseOutcome[]>(users.map((u) => [u.tier, []]));
+  await Promise.all(
     databases.map((database) =>
-      limit(async (): Promise<DatabaseOutcome> => {
-        let outcome: DatabaseOutcome;
-        if (!available.includes(database)) {
-          outcome = { database, status: 'failed', message: 'database not found, or not connectable, on this server' };
-        } else {
+      limit(async () => {
+        for (const user of users) {
+          let outcome: DatabaseOutcome;
+          if (!available.includes(database)) {
+            outcome = { database, status: 'failed', message: 'database not found, or not connectable, on this server' };
+          } else {
+            try {
+              const { warnings } = await session.grantInDatabase(database, user);
+              outcome = { database, status: 'completed', message: warnings.join('; ') };
+            } catch (error) {
+              outcome = { database, status: 'failed', message: errorMessage(error, options.secrets) };
+            }
+          }
+          const mine = outcomes.get(user.tier) ?? [];
+          mine.push(outcome);
           try {
-            const { warnings } = await session.grantInDatabase(database, user);
-            outcome = { database, status: 'completed', message: warnings.join('; ') };
-          } catch (error) {
-            outcome = { database, status: 'failed', message: errorMessage(error, options.secrets) };
+            options.onDone(user.tier, database, outcome.status === 'completed', mine.length);
+          } catch {
+            // progress reporting never fails a grant
           }
         }
-        done += 1;
-        await options.onDone(database, outcome.status === 'completed', done).catch(() => undefined);
-        return outcome;
+        await session.doneWith?.(database);
       }),
     ),
   );
-  return outcomes.sort((a, b) => (a.database < b.database ? -1 : a.database > b.database ? 1 : 0));
+  for (const list of outcomes.values()) list.sort((a, b) => (a.database < b.database ? -1 : a.database > b.database ? 1 : 0));
+  return outcomes;
 }
 
 /** At most this many failures are spelled out in a role's message; the rest are counted. */
@@ -233,11 +244,3 @@ function failureSummary(failed: ReadonlyArray<DatabaseOutcome>, total: number): 
   return `failed in ${failed.length} of ${total} databases: ${shown.join('; ')}${more}`;
 }
 
-/**
- * Each role starts at a different place in the list, so concurrent roles rarely wait on the same
- * database's grant lock.
- */
-function rotate<T>(items: ReadonlyArray<T>, index: number, of: number): T[] {
-  const start = Math.floor((items.length * index) / Math.max(1, of));
-  return [...items.slice(start), ...items.slice(0, start)];
-}
