@@ -100,11 +100,28 @@ interface MasterInfo {
   readonly superuser: boolean;
 }
 
+/** The cached read of a key, made once; a failed read is forgotten, so the next caller tries again. */
+function cachedRead<T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+  let pending = cache.get(key);
+  if (!pending) {
+    pending = read();
+    cache.set(key, pending);
+    pending.catch(() => cache.delete(key));
+  }
+  return pending;
+}
+
 class PostgresSession implements ProvisionerSession {
   /** Grant connections, bounded: reused across roles, closed when their database is done. */
   readonly pool: DatabaseConnectionPool<PgConnection>;
   /** The roles share the admin connection; pg wants one query at a time per client. */
   private readonly adminLock = pLimit(1);
+  /**
+   * What the roles of this run read of each database's catalogs, read once by the first role there:
+   * the schemas and the peer roles do not change while dbroles grants. Dropped with the database.
+   */
+  private readonly catalogs = new Map<string, Promise<{ schemas: Array<{ name: string; grantable: boolean }>; peers: Array<{ name: string; member: boolean }> }>>();
+  private readonly publicCreate = new Map<string, Promise<Array<{ name: string }>>>();
 
   constructor(
     private readonly admin: PgConnection,
@@ -161,9 +178,10 @@ class PostgresSession implements ProvisionerSession {
     const conn = await this.pool.acquire(database);
     let reusable = false;
     try {
-      await conn.run(sql.beginLocked());
-      const schemas = await conn.query<{ name: string; grantable: boolean }>(sql.selectSchemas);
-      const peers = await conn.query<{ name: string; member: boolean }>(sql.selectPeerRoles, [Object.values(user.peers)]);
+      const { schemas, peers } = await cachedRead(this.catalogs, database, async () => ({
+        schemas: await conn.query<{ name: string; grantable: boolean }>(sql.selectSchemas),
+        peers: await conn.query<{ name: string; member: boolean }>(sql.selectPeerRoles, [Object.values(user.peers)]),
+      }));
       const peer = (tier: 'ro' | 'rw' | 'ddl') => peers.find((p) => p.name === user.peers[tier]);
       const ddl = peer('ddl');
       const ddlUsable = ddl !== undefined && (ddl.member || this.master.superuser);
@@ -182,9 +200,10 @@ class PostgresSession implements ProvisionerSession {
         readersOfDdlObjects,
       });
       const hardening = user.hardenPublicSchema && schemas.some((s) => s.name === 'public' && s.grantable) ? [sql.revokePublicCreate] : [];
-      await conn.run([...hardening, ...statements, { text: 'COMMIT' }]);
+      // One round trip: the lock, the grants and the commit.
+      await conn.run([...sql.beginLocked(), ...hardening, ...statements, { text: 'COMMIT' }]);
       reusable = true;
-      const publicCreate = await conn.query<{ name: string }>(sql.selectPublicCreateSchemas);
+      const publicCreate = await cachedRead(this.publicCreate, database, () => conn.query<{ name: string }>(sql.selectPublicCreateSchemas));
       const warnings = schemas
         .filter((s) => !s.grantable)
         .map((s) => `schema "${s.name}" skipped: its owner is a role the master is not a member of`);
@@ -203,6 +222,8 @@ class PostgresSession implements ProvisionerSession {
   }
 
   doneWith(database: string): Promise<void> {
+    this.catalogs.delete(database);
+    this.publicCreate.delete(database);
     return this.pool.doneWith(database);
   }
 
