@@ -136,8 +136,13 @@ async function main(): Promise<void> {
     const oursMs = median(oursRuns);
     const baseMs = median(baseRuns);
     console.log(`databases: ${DATABASES + 1} (incl. postgres), schemas per database: ${SCHEMAS} + public, tables per schema: ${TABLES}`);
-    console.log(`ours:     ${oursMs.toFixed(0)} ms wall (median of ${ROUNDS}), ${oursLast.statements} statements, ${oursLast.connections} connections, concurrency ${CONCURRENCY} per role`);
-    console.log(`baseline: ${baseMs.toFixed(0)} ms wall (median of ${ROUNDS}), ${baseLast.statements} statements (DO blocks), ${baseLast.connections} connections`);
+    const perDb = (n: number) => (n / (DATABASES + 1)).toFixed(1);
+    console.log(
+      `ours:     ${oursMs.toFixed(0)} ms wall (median of ${ROUNDS}), ${oursLast.statements} statements, ${oursLast.connections} connections (${perDb(oursLast.statements)} statements and ${perDb(oursLast.connections)} connections per database), ${CONCURRENCY} databases at once`,
+    );
+    console.log(
+      `baseline: ${baseMs.toFixed(0)} ms wall (median of ${ROUNDS}), ${baseLast.statements} statements (DO blocks), ${baseLast.connections} connections (${perDb(baseLast.statements)} and ${perDb(baseLast.connections)} per database)`,
+    );
     console.log(`ours/baseline: ${(oursMs / baseMs).toFixed(2)}x`);
   } finally {
     await server.stop();
