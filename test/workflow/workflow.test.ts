@@ -61,19 +61,23 @@ async function runJob(id: string, r: LocalWorkflowRunner = runner) {
   return { outcome, job: record.job };
 }
 
-let firstJob: Promise<Awaited<ReturnType<typeof runJob>> & { modifyCallsBefore: number }> | undefined;
+let firstJob: Promise<Awaited<ReturnType<typeof runJob>> & { modifyCalls: FakeRds['modifyCalls'] }> | undefined;
 /**
  * The first job on pg-one: a security group and a master reset through RDS. Run once, by whichever
  * test needs it first, so no test depends on another having run before it.
  */
 const provisionPgOne = () =>
   // No stored master, whatever ran before: this job takes the reset path (Modify, then the wait loop).
-  (firstJob ??= doc()
-    .send(new DeleteCommand({ TableName: TABLE, Key: masterCredentialKey(arnOf('pg-one'), MASTER) }))
+  (firstJob ??= rds
+    .settled()
+    .then(() => doc().send(new DeleteCommand({ TableName: TABLE, Key: masterCredentialKey(arnOf('pg-one'), MASTER) })))
     .then(() => createJob({ aws: { instance_arn: arnOf('pg-one'), default_security_group: { ingress_cidr: '10.10.10.10/32', allow_public_ingress: false } } }))
     .then(async (id) => {
-      const modifyCallsBefore = rds.modifyCalls.length;
-      return { ...(await runJob(id)), modifyCallsBefore };
+      const before = rds.modifyCalls.length;
+      const run = await runJob(id);
+      await rds.settled();
+      // This job's Modify calls, whatever other tests do to the same instance later.
+      return { ...run, modifyCalls: rds.modifyCalls.slice(before) };
     }));
 /** A later job on pg-one, which finds the stored master and passwords. */
 const reprovisionPgOne = async () => runJob(await createJob({ aws: { instance_arn: arnOf('pg-one') }, job_steps: [] }));
@@ -157,10 +161,9 @@ async function secretsOf(dbArn: string): Promise<string[]> {
 
 describe('the state machine, run locally with the real task handlers', () => {
   it('provisions an RDS PostgreSQL instance end to end: security group and master reset in one Modify, roles, resource roles, hook, webhook', async () => {
-    const { outcome, job, modifyCallsBefore } = await provisionPgOne();
+    const { outcome, job, modifyCalls } = await provisionPgOne();
     expect(outcome.status, job.status.message).toBe('SUCCEEDED');
     const id = job.id;
-    const modifyCalls = rds.modifyCalls.slice(modifyCallsBefore);
 
     expect(job.org_id).toBe('org-test');
     expect(job.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -209,7 +212,7 @@ describe('the state machine, run locally with the real task handlers', () => {
     expect(await pgTry(await login('hoop_ddl'), ['CREATE TABLE sales.t (id int)', 'DROP TABLE sales.t'])).toEqual({ ok: true });
 
     // Resource roles reference the stored credentials.
-    const connections = await new DynamoConnectionStore(doc(), TABLE).list();
+    const connections = (await new DynamoConnectionStore(doc(), TABLE).list()).filter((c) => c.name.startsWith('pg-one-'));
     expect(connections.map((c) => c.name).sort()).toEqual(['pg-one-ddl', 'pg-one-ro', 'pg-one-rw']);
     for (const c of connections) {
       expect(c.tags).toEqual({ 'hoop.dev/aws-connect.dbarn': arnOf('pg-one') });
@@ -294,6 +297,7 @@ describe('the state machine, run locally with the real task handlers', () => {
   });
 
   it('completes the other roles when one fails, fails the job with the seed message, and creates resource roles only for the successes', async () => {
+    await provisionPgOne();
     await sql(['ALTER ROLE hoop_ro SUPERUSER']);
     try {
       const id = await createJob({ aws: { instance_arn: arnOf('pg-one') }, connection_prefix_name: 'partial' });
