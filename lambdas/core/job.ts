@@ -4,9 +4,12 @@ import {
   CONNECTION_PREFIX,
   CONNECTION_PREFIX_MESSAGE,
   HOST,
+  HOST_MESSAGE,
   IPV4_CIDR,
+  IPV4_CIDR_MESSAGE,
   RDS_INSTANCE_ARN,
   SECRET_NAME_PREFIX,
+  SECRET_NAME_PREFIX_MESSAGE,
   TARGET_NAME,
   TARGET_NAME_MESSAGE,
   VAULT_SECRET_ID,
@@ -22,7 +25,7 @@ export const AwsTargetSchema = z.object({
   instance_arn: z.string().regex(RDS_INSTANCE_ARN, 'must be an RDS instance ARN: arn:aws:rds:<region>:<account>:db:<identifier>'),
   default_security_group: z
     .object({
-      ingress_cidr: z.string().regex(IPV4_CIDR, 'must be an IPv4 CIDR such as 10.10.10.10/32'),
+      ingress_cidr: z.string().regex(IPV4_CIDR, IPV4_CIDR_MESSAGE),
       /** Opening the database to the whole Internet (0.0.0.0/0) must be asked for explicitly. */
       allow_public_ingress: z.boolean().default(false),
     })
@@ -36,7 +39,7 @@ export const AwsTargetSchema = z.object({
 /** A database given directly (no AWS): how to reach it, without its password. */
 export const DirectTargetSchema = z.object({
   engine: z.enum(Object.keys(ENGINE_FAMILIES) as [EngineName, ...EngineName[]]),
-  host: z.string().regex(HOST, 'must be a host name or an IP address'),
+  host: z.string().regex(HOST, HOST_MESSAGE),
   port: z.number().int().min(1).max(65535),
   master_user: z.string().min(1).max(128),
   database: z.string().min(1).max(128).optional(),
@@ -63,7 +66,7 @@ const jobRequestFields = {
   /** AWS Secrets Manager: secrets named `<name_prefix><connection_prefix_name>-<tier>`. */
   aws_secrets_manager: z
     .object({
-      name_prefix: z.string().regex(SECRET_NAME_PREFIX, 'must be 1 to 256 of letters, digits and /_+=.@-').optional(),
+      name_prefix: z.string().regex(SECRET_NAME_PREFIX, SECRET_NAME_PREFIX_MESSAGE).optional(),
       kms_key_id: z.string().min(1).max(2048).optional(),
     })
     .strict()

@@ -1,4 +1,12 @@
-import { CONNECTION_PREFIX, CONNECTION_PREFIX_MESSAGE, IPV4_CIDR, SECRET_NAME_PREFIX, VAULT_SECRET_ID } from '../../lambdas/core/patterns.ts';
+import {
+  CONNECTION_PREFIX,
+  CONNECTION_PREFIX_MESSAGE,
+  IPV4_CIDR,
+  IPV4_CIDR_MESSAGE,
+  SECRET_NAME_PREFIX,
+  SECRET_NAME_PREFIX_MESSAGE,
+  VAULT_SECRET_ID,
+} from '../../lambdas/core/patterns.ts';
 import type { JobRequestInput } from './api.ts';
 
 /** The options every job of one submission shares. */
@@ -26,14 +34,14 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = {
 
 /** The API's own check of `connection_prefix_name`, so a bad prefix is caught before the POST. */
 export const prefixError = (prefix: string): string | undefined => (CONNECTION_PREFIX.test(prefix) ? undefined : CONNECTION_PREFIX_MESSAGE);
-export const cidrError = (cidr: string): string | undefined => (cidr === '' || IPV4_CIDR.test(cidr) ? undefined : 'must be an IPv4 CIDR such as 10.10.10.10/32');
+export const cidrError = (cidr: string): string | undefined => (cidr === '' || IPV4_CIDR.test(cidr) ? undefined : IPV4_CIDR_MESSAGE);
 
 /** Field errors of the options, keyed by field, as the API would report them. */
 export function optionErrors(o: JobOptions): Partial<Record<'vaultSecretId' | 'secretNamePrefix', string>> {
   return {
     ...(o.store === 'vault' && !VAULT_SECRET_ID.test(o.vaultSecretId) ? { vaultSecretId: 'a Vault path without ":" or spaces, e.g. dbroles/prod' } : {}),
     ...(o.store === 'aws-secrets-manager' && o.secretNamePrefix !== '' && !SECRET_NAME_PREFIX.test(o.secretNamePrefix)
-      ? { secretNamePrefix: 'must be 1 to 256 of letters, digits and /_+=.@-' }
+      ? { secretNamePrefix: SECRET_NAME_PREFIX_MESSAGE }
       : {}),
   };
 }

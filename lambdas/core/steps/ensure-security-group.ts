@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ensureSecurityGroup as ensureGroup } from '../aws/ec2.ts';
 import { DbrolesError } from '../errors.ts';
-import { IPV4_CIDR } from '../job.ts';
+import { IPV4_CIDR, IPV4_CIDR_MESSAGE } from '../patterns.ts';
 import { DbTargetSchema } from '../target.ts';
 import type { BaseDeps } from './deps.ts';
 import { trackStep } from './progress.ts';
@@ -9,7 +9,7 @@ import { trackStep } from './progress.ts';
 export const EnsureSecurityGroupInputSchema = z.object({
   job_id: z.string(),
   target: DbTargetSchema,
-  cidr: z.string().regex(IPV4_CIDR, 'must be an IPv4 CIDR such as 10.10.10.10/32'),
+  cidr: z.string().regex(IPV4_CIDR, IPV4_CIDR_MESSAGE),
 });
 
 export const SecurityGroupsToAttachSchema = z.object({

@@ -10,7 +10,7 @@ import Select from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { HOST, TARGET_NAME, TARGET_NAME_MESSAGE } from '../../../lambdas/core/patterns.ts';
+import { HOST, HOST_MESSAGE, TARGET_NAME, TARGET_NAME_MESSAGE } from '../../../lambdas/core/patterns.ts';
 import { errorText, useApi, type JobRequestInput } from '../api.ts';
 import { JobOptionsForm } from '../components/job-options.tsx';
 import { DEFAULT_JOB_OPTIONS, optionErrors, optionFields, prefixError } from '../job-request.ts';
@@ -36,7 +36,7 @@ export default function DirectTargetPage() {
   const set = (patch: Partial<typeof form>) => setForm({ ...form, ...patch });
   const port = Number(form.port || spec.port);
   const errors = {
-    host: HOST.test(form.host) ? undefined : 'must be a host name or an IP address',
+    host: HOST.test(form.host) ? undefined : HOST_MESSAGE,
     port: Number.isInteger(port) && port >= 1 && port <= 65535 ? undefined : 'must be a port number',
     name: TARGET_NAME.test(form.name) ? undefined : TARGET_NAME_MESSAGE,
     prefix: prefixError(form.prefix),
