@@ -3,7 +3,7 @@ import { PROVISIONERS } from '../core/engines/index.ts';
 import type { WorkflowDeps } from '../core/steps/deps.ts';
 import { databaseDeps } from './database-deps.ts';
 import { buildBaseDeps } from './deps.ts';
-import { WorkflowEnvSchema, type WorkflowEnv } from './env.ts';
+import type { WorkflowEnv } from './env.ts';
 import { hookDeps } from './hook-deps.ts';
 import { webhookDeps } from './webhook-deps.ts';
 
@@ -14,12 +14,4 @@ import { webhookDeps } from './webhook-deps.ts';
 export function buildWorkflowDeps(env: WorkflowEnv): WorkflowDeps {
   const base = buildBaseDeps(env, ALL_AWS_CLIENTS);
   return { ...databaseDeps(PROVISIONERS)(base, env), ...webhookDeps(base, env), ...hookDeps(env) };
-}
-
-let cached: WorkflowDeps | undefined;
-
-/** All the dependencies of this process, built once from process.env. */
-export function workflowDeps(): WorkflowDeps {
-  cached ??= buildWorkflowDeps(WorkflowEnvSchema.parse(process.env));
-  return cached;
 }
