@@ -85,9 +85,11 @@ try {
         import middy from '@middy/core';
         import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
         import { TASK_IMPLEMENTATIONS } from './lambdas/shared/all-tasks.ts';
-        import { workflowDeps } from './lambdas/shared/all-deps.ts';
+        import { buildWorkflowDeps } from './lambdas/shared/all-deps.ts';
+        import { WorkflowEnvSchema } from './lambdas/shared/env.ts';
         import { logger } from './lambdas/shared/logger.ts';
-        export const handler = middy(async (event) => TASK_IMPLEMENTATIONS.Prepare(event, workflowDeps())).use(injectLambdaContext(logger));`,
+        let deps;
+        export const handler = middy(async (event) => TASK_IMPLEMENTATIONS.Prepare(event, (deps ??= buildWorkflowDeps(WorkflowEnvSchema.parse(process.env))))).use(injectLambdaContext(logger));`,
       resolveDir: ROOT,
       loader: 'ts',
     },
