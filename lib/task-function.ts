@@ -1,9 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { execFileSync } from 'node:child_process';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowEnvSchema, type WorkflowEnvInput } from '../lambdas/shared/env.ts';
 
@@ -24,27 +25,40 @@ export interface TaskFunctionProps {
   readonly vpc?: { readonly vpc: ec2.IVpc; readonly subnets: ec2.SubnetSelection; readonly securityGroups: ec2.ISecurityGroup[] };
 }
 
-/** How every dbroles function is bundled: ESM for Node 22, with a require() for bundled CommonJS dependencies. */
-export const BUNDLING = {
-  format: OutputFormat.ESM,
-  target: 'node22',
-  minify: true,
-  sourceMap: true,
-  // Source maps without the sources: a stack trace maps to file:line without Node parsing 15 MB first.
-  sourcesContent: false,
-  logLevel: LogLevel.WARNING,
-  mainFields: ['module', 'main'],
-  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  externalModules: ['pg-native', 'msnodesqlv8', 'cloudflare:sockets'],
-};
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BUNDLER = fileURLToPath(new URL('function-bundle.ts', import.meta.url));
+
+/**
+ * The function's code: its handler bundled by lib/function-bundle.ts on this machine. Not
+ * NodejsFunction, which runs the esbuild CLI and so cannot take the plugin that lets esbuild drop
+ * the AWS SDK's unused schemas (half of a bundle that calls EC2).
+ */
+function bundledCode(entry: string): lambda.Code {
+  const entryInProject = relative(PROJECT_ROOT, entry).split(sep).join('/');
+  return lambda.Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // What Docker would run; CDK never gets there, since local bundling succeeds or throws. The
+      // command also keys CDK's bundle cache, which would otherwise give every function one bundle.
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
+      command: ['node', '--import', 'tsx', 'lib/function-bundle.ts', entryInProject, '/asset-output'],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          execFileSync(process.execPath, ['--import', import.meta.resolve('tsx'), BUNDLER, entry, outputDir], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+          return true;
+        },
+      },
+    },
+  });
+}
 
 /** A dbroles function (task, API, trigger): Node 22, ESM bundle by esbuild, X-Ray, logs kept three months. */
-export class TaskFunction extends NodejsFunction {
+export class TaskFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: TaskFunctionProps) {
     const environment = WorkflowEnvSchema.parse(props.environment);
     super(scope, id, {
-      entry: fileURLToPath(new URL(`../lambdas/${props.handlerFile}`, import.meta.url)),
-      handler: props.exportName ?? 'handler',
+      code: bundledCode(fileURLToPath(new URL(`../lambdas/${props.handlerFile}`, import.meta.url))),
+      handler: `index.${props.exportName ?? 'handler'}`,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -61,7 +75,6 @@ export class TaskFunction extends NodejsFunction {
       vpc: props.vpc?.vpc,
       vpcSubnets: props.vpc?.subnets,
       securityGroups: props.vpc?.securityGroups,
-      bundling: BUNDLING,
     });
   }
 }
