@@ -196,7 +196,7 @@ export class DbrolesStack extends Stack {
       ...backendProps,
       schedule: props.reconcileSchedule ? events.Schedule.expression(props.reconcileSchedule) : undefined,
       rotationSchedule: props.rotationSchedule ? events.Schedule.expression(props.rotationSchedule) : undefined,
-      webhookSecret: svixSecret,
+      notifyFunction: of('Notify')[0] as TaskFunction,
       autoProvisionTag: props.autoProvisionTag,
     });
     if (props.organizationId) {

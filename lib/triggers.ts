@@ -1,6 +1,6 @@
 import { CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -24,8 +24,8 @@ export interface TriggersProps extends ApiBackendProps {
   readonly autoProvisionTag?: string;
   /** When the reconcile also sets new passwords for every user. @default never */
   readonly rotationSchedule?: events.Schedule;
-  /** The Svix API key secret: the functions that end abandoned jobs send their webhook. @default no webhook */
-  readonly webhookSecret?: secretsmanager.ISecret;
+  /** The workflow's Notify function: the triggers that end abandoned jobs invoke it to send their webhook. */
+  readonly notifyFunction: lambda.IFunction;
 }
 
 /**
@@ -42,6 +42,7 @@ export class Triggers extends Construct {
     super(scope, id);
     const extraEnvironment = {
       STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+      NOTIFY_FUNCTION_NAME: props.notifyFunction.functionName,
       AUTO_PROVISION_TAG: TriggerEnvSchema.parse({ AUTO_PROVISION_TAG: props.autoProvisionTag }).AUTO_PROVISION_TAG,
     };
     const make = (name: string, file: string, access: 'api' | 'table' = 'api') => {
@@ -69,9 +70,10 @@ export class Triggers extends Construct {
     });
     this.onRdsEvent = make('OnRdsEvent', 'triggers/on-rds-event.ts');
     // An execution that failed, timed out or was aborted outside every Catch: its job is failed within a minute.
-    // It only ends jobs, releases locks and sends webhooks: the table, no direct use of the key.
+    // It only ends jobs, releases locks and hands them to Notify: the table, no direct use of the key.
     this.onExecutionEnded = make('OnExecutionEnded', 'triggers/on-execution-ended.ts', 'table');
-    for (const fn of [this.reconcile, this.onExecutionEnded]) props.webhookSecret?.grantRead(fn);
+    // They end abandoned jobs and hand each to Notify, which sends its webhook.
+    for (const fn of [this.reconcile, this.onExecutionEnded]) props.notifyFunction.grantInvoke(fn);
     new events.Rule(this, 'ExecutionEnded', {
       description: 'dbroles: fail a job whose execution ended without recording it',
       eventPattern: {

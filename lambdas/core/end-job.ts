@@ -1,7 +1,13 @@
 import { notify } from './steps/notify.ts';
-import type { WorkflowDeps } from './steps/deps.ts';
+import type { WebhookDeps, WorkflowDeps } from './steps/deps.ts';
 
-export type EndJobDeps = Pick<WorkflowDeps, 'jobs' | 'locks' | 'credentials' | 'webhook' | 'clock'>;
+/**
+ * How an ended job's webhook goes out: sent from this process (the local runtime), or handed to the
+ * Notify function (the deployed triggers, so that only Notify bundles svix).
+ */
+export type JobNotifier = WebhookDeps | { readonly notifyJob: (jobId: string) => Promise<void> };
+
+export type EndJobDeps = Pick<WorkflowDeps, 'jobs' | 'locks' | 'credentials' | 'clock'> & JobNotifier;
 
 /**
  * Ends, as failed, a job whose execution ended without recording it (timed out, aborted, failed
@@ -18,6 +24,7 @@ export async function failUnfinishedJob(jobId: string, message: string, deps: En
   if (!(await deps.jobs.finish(jobId, { phase: 'failed', message, result: [] }, deps.clock().toISOString()))) return false;
   if (record.lock_key) await deps.locks.release(record.lock_key, jobId);
   await deps.credentials.deleteOfferedMaster(jobId);
-  await notify({ job_id: jobId }, deps);
+  if ('notifyJob' in deps) await deps.notifyJob(jobId);
+  else await notify({ job_id: jobId }, deps);
   return true;
 }

@@ -3,12 +3,12 @@ import { NotFoundError } from './errors.ts';
 
 export const ABANDONED_MESSAGE = "the workflow ended without recording this job's outcome";
 
-export interface SweepDeps extends EndJobDeps {
+export type SweepDeps = EndJobDeps & {
   /** Status of an execution: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, or NOT_FOUND. */
   readonly executionStatus: (executionArn: string) => Promise<string>;
   /** The execution a job runs as (its name is the job id), for jobs whose ARN was never recorded. */
   readonly executionArnFor: (jobId: string) => string;
-}
+};
 
 /**
  * The safety net behind the execution-status rule: pages through the jobs still marked running

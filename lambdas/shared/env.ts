@@ -62,6 +62,8 @@ export const WorkflowEnvSchema = z
     DBROLES_HOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(840).default(60),
     /** Deployed: the Python Lambda that runs the hook; locally python3 runs as a child process. */
     HOOK_RUNNER_FUNCTION_NAME: z.string().min(1).optional(),
+    /** Deployed triggers: the Notify function they hand the jobs they end to (so only Notify sends webhooks). */
+    NOTIFY_FUNCTION_NAME: z.string().min(1).optional(),
     /** DynamoDB endpoint override (dynalite when local). */
     DYNAMODB_ENDPOINT: z.string().url().optional(),
     /** The unix socket dynalite listens on (the local runtime), reached as DYNAMODB_ENDPOINT. */

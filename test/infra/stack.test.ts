@@ -298,6 +298,19 @@ describe('DbrolesStack', () => {
     for (const map of ['ProvisionRolesPostgres', 'ProvisionRolesMysql', 'ProvisionRolesSqlServer']) expect(deployedDefinition().States[map]?.Catch?.[0]?.Next).toBe('RecordFailure');
   });
 
+  it('has the triggers that end abandoned jobs hand them to Notify (the only function with svix and the Svix key)', () => {
+    const functions = template.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Role: { 'Fn::GetAtt': [string] }; Environment?: { Variables?: Record<string, unknown> } } }>;
+    const notifyId = Object.keys(functions).find((id) => id.startsWith('NotifyFunction')) ?? '';
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }>;
+    for (const prefix of ['TriggersReconcile', 'TriggersOnExecutionEnded']) {
+      const [, fn] = Object.entries(functions).find(([id]) => id.startsWith(prefix)) ?? [];
+      expect(fn?.Properties.Environment?.Variables?.NOTIFY_FUNCTION_NAME, prefix).toEqual({ Ref: notifyId });
+      const statements = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === fn?.Properties.Role['Fn::GetAtt'][0])).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const invoke = statements.filter((st) => [st.Action].flat().includes('lambda:InvokeFunction'));
+      expect(JSON.stringify(invoke), prefix).toContain(notifyId);
+    }
+  });
+
   it('has a member-account stack: the assumed role with an ExternalId, the seed actions, event forwarding, no bootstrap', () => {
     expect(Object.keys(member.toJSON().Parameters ?? {}).sort()).toEqual(['ExternalId', 'MainAccountId', 'RoleName']);
     member.hasResourceProperties('AWS::IAM::Role', {
