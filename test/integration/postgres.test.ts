@@ -202,6 +202,47 @@ describe('PostgreSQL 18 (embedded, SCRAM passwords)', () => {
       expect(report.message).toBe('One or more user roles failed to be provisioned');
     });
 
+    it('grants on a rerun only what the catalogs show missing: an unchanged database is not written, a revoked table is granted again', async () => {
+      const su = embeddedAccess();
+      const id = suffix();
+      const master = `m${id}`;
+      const database = `rerun_${id}`;
+      const prefix = `r${id}`;
+      const asSuper = { host: su.host, port: su.port, user: su.superuser, password: su.superPassword, database: 'postgres' };
+      const asMaster = { ...asSuper, user: master, password: 'master-pw', database };
+      await pgRun(asSuper, [`CREATE ROLE ${master} LOGIN CREATEROLE PASSWORD 'master-pw'`, `CREATE DATABASE ${database} OWNER ${master}`]);
+      await pgRun(asMaster, ['CREATE SCHEMA app', 'CREATE TABLE app.items (id serial PRIMARY KEY, name text)', 'CREATE TABLE app.other (id int)', 'CREATE SCHEMA empty']);
+      const provision = () =>
+        provisionAnyEngine({ engine: 'postgres', target: { host: su.host, port: su.port, user: master, password: 'master-pw' }, tiers: ['ro', 'rw', 'ddl'], userPrefix: prefix, databases: [database] });
+      // Every GRANT rewrites the object's catalog row, so its xmin tells whether a run wrote it.
+      const rowVersions = () =>
+        pgQuery<{ name: string; xmin: string }>(
+          asMaster,
+          `SELECT relname AS name, xmin::text FROM pg_class WHERE relnamespace = 'app'::regnamespace AND relkind IN ('r', 'S')
+           UNION ALL SELECT nspname, xmin::text FROM pg_namespace WHERE nspname IN ('app', 'empty')
+           UNION ALL SELECT 'database', xmin::text FROM pg_database WHERE datname = current_database()
+           UNION ALL SELECT 'defaults:' || defaclrole::regrole::text || ':' || defaclobjtype::text, xmin::text FROM pg_default_acl ORDER BY 1`,
+        );
+
+      expect((await provision()).status).toBe('completed');
+      const afterFirst = await rowVersions();
+      expect(afterFirst.filter((r) => r.name.startsWith('defaults:')).length).toBeGreaterThan(0);
+      expect((await provision()).status).toBe('completed');
+      expect(await rowVersions(), 'a rerun on an unchanged database writes no catalog row').toEqual(afterFirst);
+
+      await pgRun(asMaster, [`REVOKE SELECT ON app.items FROM ${prefix}_ro`]);
+      const report = await provision();
+      expect(report.status).toBe('completed');
+      const ro = { host: su.host, port: su.port, user: `${prefix}_ro`, password: report.roles.find((r) => r.tier === 'ro')?.password, database };
+      expect(await pgTry(ro, ['SELECT * FROM app.items', 'SELECT * FROM app.other'])).toEqual({ ok: true });
+      expect(await pgTry(ro, ['BEGIN READ WRITE', "INSERT INTO app.items (name) VALUES ('x')"])).toMatchObject({ ok: false, code: '42501' });
+      const versions = new Map((await rowVersions()).map((r) => [r.name, r.xmin]));
+      const changed = afterFirst.filter((r) => versions.get(r.name) !== r.xmin).map((r) => r.name);
+      // GRANT … ON ALL TABLES IN SCHEMA app rewrites the tables of app; the sequences, schemas,
+      // database and default privileges were complete and are left alone.
+      expect(changed.sort()).toEqual(['items', 'other']);
+    });
+
     it('sends a SCRAM verifier, so the server never sees the password', async () => {
       const su = embeddedAccess();
       const prefix = `v${suffix()}`;

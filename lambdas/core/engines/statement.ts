@@ -5,6 +5,8 @@
 export interface Statement {
   readonly text: string;
   readonly secret?: boolean;
+  /** The grantee already holds what this statement grants: a rerun skips it (a plan shows it as a no-op). */
+  readonly alreadyHeld?: boolean;
 }
 
 /** Joins statements into one script for a driver that accepts several per round trip. */

@@ -101,6 +101,15 @@ interface MasterInfo {
 }
 
 /** The cached read of a key, made once; a failed read is forgotten, so the next caller tries again. */
+/** What sql.selectDatabaseCatalogs returns: the schemas, the peer roles, the schemas where PUBLIC may CREATE. */
+interface DatabaseCatalogs {
+  schemas: Array<{ name: string; grantable: boolean }>;
+  peers: Array<{ name: string; member: boolean }>;
+  public_create: string[];
+  /** Absent when every peer was created by this run. */
+  held?: sql.HeldPrivilegeRows;
+}
+
 function cachedRead<T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
   let pending = cache.get(key);
   if (!pending) {
@@ -120,8 +129,9 @@ class PostgresSession implements ProvisionerSession {
    * What the roles of this run read of each database's catalogs, read once by the first role there:
    * the schemas and the peer roles do not change while dbroles grants. Dropped with the database.
    */
-  private readonly catalogs = new Map<string, Promise<{ schemas: Array<{ name: string; grantable: boolean }>; peers: Array<{ name: string; member: boolean }> }>>();
-  private readonly publicCreate = new Map<string, Promise<Array<{ name: string }>>>();
+  private readonly catalogs = new Map<string, Promise<DatabaseCatalogs>>();
+  /** Users this session created: they hold nothing yet anywhere, so their grants need no ACL read. */
+  private readonly createdThisRun = new Set<string>();
 
   constructor(
     private readonly admin: PgConnection,
@@ -167,6 +177,7 @@ class PostgresSession implements ProvisionerSession {
     if (user.tier === 'ddl' && !this.master.superuser) statements.push(sql.grantMembershipToMaster(user.name, this.master.name));
     statements.push({ text: 'COMMIT' });
     await this.admin.run(statements);
+    if (!existing) this.createdThisRun.add(user.name);
     return { created: !existing };
   }
 
@@ -178,10 +189,13 @@ class PostgresSession implements ProvisionerSession {
     const conn = await this.pool.acquire(database);
     let reusable = false;
     try {
-      const { schemas, peers } = await cachedRead(this.catalogs, database, async () => ({
-        schemas: await conn.query<{ name: string; grantable: boolean }>(sql.selectSchemas),
-        peers: await conn.query<{ name: string; member: boolean }>(sql.selectPeerRoles, [Object.values(user.peers)]),
-      }));
+      const { schemas, peers, public_create, held } = await cachedRead(this.catalogs, database, async () => {
+        const peerNames = Object.values(user.peers);
+        const fresh = peerNames.every((name) => this.createdThisRun.has(name));
+        const [row] = await conn.query<DatabaseCatalogs>(fresh ? sql.selectDatabaseCatalogsOfNewUsers : sql.selectDatabaseCatalogs, [peerNames]);
+        if (!row) throw new Error(`no catalog row from database "${database}"`);
+        return row;
+      });
       const peer = (tier: 'ro' | 'rw' | 'ddl') => peers.find((p) => p.name === user.peers[tier]);
       const ddl = peer('ddl');
       const ddlUsable = ddl !== undefined && (ddl.member || this.master.superuser);
@@ -198,17 +212,21 @@ class PostgresSession implements ProvisionerSession {
         schemas: schemas.filter((s) => s.grantable).map((s) => s.name),
         creators,
         readersOfDdlObjects,
-      });
+      }, held ? sql.HeldPrivileges.read(held) : sql.HeldPrivileges.none());
       const hardening = user.hardenPublicSchema && schemas.some((s) => s.name === 'public' && s.grantable) ? [sql.revokePublicCreate] : [];
+      // What the catalogs show held is not granted again: a rerun on an unchanged database writes
+      // nothing. Read before this run's grants, so it can only ask for more, never skip one.
+      const needed = [...hardening, ...statements.filter((s) => !s.alreadyHeld)];
       // One round trip: the lock, the grants and the commit.
-      await conn.run([...sql.beginLocked(), ...hardening, ...statements, { text: 'COMMIT' }]);
+      if (needed.length > 0) await conn.run([...sql.beginLocked(), ...needed, { text: 'COMMIT' }]);
       reusable = true;
-      const publicCreate = await cachedRead(this.publicCreate, database, () => conn.query<{ name: string }>(sql.selectPublicCreateSchemas));
+      // Read before the first grant: the schema this run's hardening closed no longer counts.
+      const publicCreate = public_create.filter((schema) => !(hardening.length > 0 && schema === 'public'));
       const warnings = schemas
         .filter((s) => !s.grantable)
         .map((s) => `schema "${s.name}" skipped: its owner is a role the master is not a member of`);
       for (const schema of publicCreate) {
-        warnings.push(`PUBLIC may CREATE in schema "${schema.name}", so ${user.name} can create objects there: run with harden_public_schema (--harden-public-schema) or REVOKE CREATE ON SCHEMA ${schema.name} FROM PUBLIC`);
+        warnings.push(`PUBLIC may CREATE in schema "${schema}", so ${user.name} can create objects there: run with harden_public_schema (--harden-public-schema) or REVOKE CREATE ON SCHEMA ${schema} FROM PUBLIC`);
       }
       const notGranted = conn.takeNotGranted();
       if (notGranted.length > 0) {
@@ -223,7 +241,6 @@ class PostgresSession implements ProvisionerSession {
 
   doneWith(database: string): Promise<void> {
     this.catalogs.delete(database);
-    this.publicCreate.delete(database);
     return this.pool.doneWith(database);
   }
 

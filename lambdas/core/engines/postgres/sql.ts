@@ -95,6 +95,105 @@ export const revokePublicCreate: Statement = { text: 'REVOKE CREATE ON SCHEMA pu
 export const selectPeerRoles = `SELECT rolname AS name, pg_catalog.pg_has_role(current_user, oid, 'MEMBER') AS member
   FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])`;
 
+/**
+ * What the given roles already hold in this database, from the ACLs themselves (not has_*_privilege,
+ * which counts PUBLIC and inherited rights): CONNECT, privileges on each schema, the number of
+ * relations per schema and kind and how many of them carry each privilege for each role, and the
+ * database-wide default privileges each creator gives each role. A privilege is held on a schema's
+ * tables when every table there carries it. `acldefault` stands for a NULL ACL (the owner's rights).
+ */
+export const selectHeldPrivileges = `WITH grantee AS (SELECT oid, rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])),
+rel AS (
+  SELECT n.nspname, CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS kind,
+    COALESCE(c.relacl, pg_catalog.acldefault((CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END)::"char", c.relowner)) AS acl
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+    AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+)
+SELECT
+  (SELECT COALESCE(pg_catalog.json_agg(g.rolname), '[]') FROM pg_catalog.pg_database d,
+     LATERAL pg_catalog.aclexplode(COALESCE(d.datacl, pg_catalog.acldefault('d', d.datdba))) a JOIN grantee g ON g.oid = a.grantee
+     WHERE d.datname = pg_catalog.current_database() AND a.privilege_type = 'CONNECT') AS connect,
+  (SELECT COALESCE(pg_catalog.json_agg(x), '[]') FROM (
+     SELECT g.rolname AS role, n.nspname AS schema, a.privilege_type AS privilege FROM pg_catalog.pg_namespace n,
+       LATERAL pg_catalog.aclexplode(COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a JOIN grantee g ON g.oid = a.grantee) x) AS on_schemas,
+  (SELECT COALESCE(pg_catalog.json_agg(x), '[]') FROM (SELECT nspname AS schema, kind, count(*)::int AS n FROM rel GROUP BY 1, 2) x) AS relations,
+  (SELECT COALESCE(pg_catalog.json_agg(x), '[]') FROM (
+     SELECT g.rolname AS role, r.nspname AS schema, r.kind, a.privilege_type AS privilege, count(*)::int AS n
+     FROM rel r CROSS JOIN LATERAL pg_catalog.aclexplode(r.acl) a JOIN grantee g ON g.oid = a.grantee GROUP BY 1, 2, 3, 4) x) AS on_relations,
+  (SELECT COALESCE(pg_catalog.json_agg(x), '[]') FROM (
+     SELECT cr.rolname AS creator, d.defaclobjtype AS objtype, g.rolname AS role, a.privilege_type AS privilege
+     FROM pg_catalog.pg_default_acl d JOIN pg_catalog.pg_roles cr ON cr.oid = d.defaclrole,
+       LATERAL pg_catalog.aclexplode(d.defaclacl) a JOIN grantee g ON g.oid = a.grantee
+     WHERE d.defaclnamespace = 0) x) AS defaults`;
+
+/** The rows of selectHeldPrivileges, as read. */
+export interface HeldPrivilegeRows {
+  readonly connect: string[];
+  readonly on_schemas: Array<{ role: string; schema: string; privilege: string }>;
+  readonly relations: Array<{ schema: string; kind: 'table' | 'sequence'; n: number }>;
+  readonly on_relations: Array<{ role: string; schema: string; kind: 'table' | 'sequence'; privilege: string; n: number }>;
+  readonly defaults: Array<{ creator: string; objtype: string; role: string; privilege: string }>;
+}
+
+/**
+ * What roles hold in one database, asked the way the grant statements need it. Built from nothing
+ * (`none()`), it answers "not held" to every question: a grant is then never skipped.
+ */
+export class HeldPrivileges {
+  private constructor(private readonly rows: HeldPrivilegeRows | undefined) {}
+
+  /** From what selectHeldPrivileges read. */
+  static read(rows: HeldPrivilegeRows): HeldPrivileges {
+    return new HeldPrivileges(rows);
+  }
+
+  /** Nothing held: users that do not exist yet, or that this run just created. */
+  static none(): HeldPrivileges {
+    return new HeldPrivileges(undefined);
+  }
+
+  canConnect(role: string): boolean {
+    return this.rows?.connect.includes(role) ?? false;
+  }
+
+  /** Whether the role holds every one of `privileges` (e.g. "USAGE, CREATE") on the schema. */
+  onSchema(role: string, schema: string, privileges: string): boolean {
+    const rows = this.rows;
+    return rows !== undefined && split(privileges).every((p) => rows.on_schemas.some((r) => r.role === role && r.schema === schema && r.privilege === p));
+  }
+
+  /** Whether every table (or sequence) of the schema carries every one of `privileges` for the role; true when it has none. */
+  onAll(role: string, schema: string, kind: 'table' | 'sequence', privileges: string): boolean {
+    const rows = this.rows;
+    if (rows === undefined) return false;
+    const total = rows.relations.find((r) => r.schema === schema && r.kind === kind)?.n ?? 0;
+    return split(privileges).every((p) => (rows.on_relations.find((r) => r.role === role && r.schema === schema && r.kind === kind && r.privilege === p)?.n ?? 0) >= total);
+  }
+
+  /** Whether objects the creator makes later (objtype r tables, S sequences, n schemas) give the role every one of `privileges`. */
+  byDefault(creator: string, objtype: 'r' | 'S' | 'n', role: string, privileges: string): boolean {
+    const rows = this.rows;
+    return rows !== undefined && split(privileges).every((p) => rows.defaults.some((d) => d.creator === creator && d.objtype === objtype && d.role === role && d.privilege === p));
+  }
+}
+
+const split = (privileges: string) => privileges.split(',').map((p) => p.trim());
+
+/**
+ * The reads every role needs of a database's catalogs, in one round trip (each as a JSON array):
+ * schemas, peer roles, schemas where PUBLIC may CREATE, and what the peers already hold.
+ */
+const selectCatalogColumns = `
+  (SELECT COALESCE(pg_catalog.json_agg(s ORDER BY s.name), '[]') FROM (${selectSchemas}) s) AS schemas,
+  (SELECT COALESCE(pg_catalog.json_agg(p ORDER BY p.name), '[]') FROM (${selectPeerRoles}) p) AS peers,
+  (SELECT COALESCE(pg_catalog.json_agg(c.name ORDER BY c.name), '[]') FROM (${selectPublicCreateSchemas}) c) AS public_create`;
+export const selectDatabaseCatalogs = `SELECT ${selectCatalogColumns},
+  (SELECT pg_catalog.row_to_json(h) FROM (${selectHeldPrivileges}) h) AS held`;
+/** The same without the ACL read, when every peer is a user this run created (they hold nothing yet). */
+export const selectDatabaseCatalogsOfNewUsers = `SELECT ${selectCatalogColumns}`;
+
 export function beginLocked(): Statement[] {
   return [{ text: 'BEGIN' }, { text: `SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext(${literal(GRANT_LOCK_KEY)}))` }];
 }
@@ -139,38 +238,46 @@ export interface DatabaseGrantPlan {
   readonly readersOfDdlObjects?: ReadonlyArray<{ readonly tier: RoleTier; readonly user: string }>;
 }
 
-function defaultPrivileges(creators: ReadonlyArray<string>, grantee: string, tier: RoleTier, withSchemas: boolean): Statement[] {
-  if (creators.length === 0) return [];
-  const forRoles = `ALTER DEFAULT PRIVILEGES FOR ROLE ${creators.map(ident).join(', ')}`;
-  const to = ident(grantee);
-  const out: Statement[] = [
-    { text: `${forRoles} GRANT ${TABLE_PRIVILEGES[tier]} ON TABLES TO ${to}` },
-    { text: `${forRoles} GRANT ${SEQUENCE_PRIVILEGES[tier]} ON SEQUENCES TO ${to}` },
+function defaultPrivileges(creators: ReadonlyArray<string>, grantee: string, tier: RoleTier, withSchemas: boolean, held: HeldPrivileges): Statement[] {
+  const kinds: Array<[objtype: 'r' | 'S' | 'n', privileges: string, on: string]> = [
+    ['r', TABLE_PRIVILEGES[tier], 'TABLES'],
+    ['S', SEQUENCE_PRIVILEGES[tier], 'SEQUENCES'],
   ];
-  if (withSchemas) out.push({ text: `${forRoles} GRANT ${SCHEMA_PRIVILEGES[tier]} ON SCHEMAS TO ${to}` });
-  return out;
+  if (withSchemas) kinds.push(['n', SCHEMA_PRIVILEGES[tier], 'SCHEMAS']);
+  return kinds.flatMap(([objtype, privileges, on]) => {
+    const missing = creators.filter((c) => !held.byDefault(c, objtype, grantee, privileges));
+    return grantFor(creators, missing, (roles) => `ALTER DEFAULT PRIVILEGES FOR ROLE ${roles.map(ident).join(', ')} GRANT ${privileges} ON ${on} TO ${ident(grantee)}`);
+  });
+}
+
+/**
+ * One statement over the names that still miss the privilege, or, when none does, the statement over
+ * all of them marked alreadyHeld (what a plan shows as a no-op). None when there are no names.
+ */
+function grantFor(all: ReadonlyArray<string>, missing: ReadonlyArray<string>, text: (names: ReadonlyArray<string>) => string): Statement[] {
+  if (all.length === 0) return [];
+  return missing.length > 0 ? [{ text: text(missing) }] : [{ text: text(all), alreadyHeld: true }];
 }
 
 /**
  * Every grant of one tier in one database, for existing objects and objects created later by the
  * creators. Only GRANT statements: a rerun adds what is missing and removes nothing.
  */
-export function grantsInDatabase(plan: DatabaseGrantPlan): Statement[] {
+export function grantsInDatabase(plan: DatabaseGrantPlan, held: HeldPrivileges = HeldPrivileges.none()): Statement[] {
   const to = ident(plan.user);
-  const out: Statement[] = [{ text: `GRANT CONNECT ON DATABASE ${ident(plan.database)} TO ${to}` }];
-  if (plan.schemas.length > 0) {
-    const schemas = plan.schemas.map(ident).join(', ');
-    out.push(
-      { text: `GRANT ${SCHEMA_PRIVILEGES[plan.tier]} ON SCHEMA ${schemas} TO ${to}` },
-      { text: `GRANT ${TABLE_PRIVILEGES[plan.tier]} ON ALL TABLES IN SCHEMA ${schemas} TO ${to}` },
-      { text: `GRANT ${SEQUENCE_PRIVILEGES[plan.tier]} ON ALL SEQUENCES IN SCHEMA ${schemas} TO ${to}` },
-    );
-  }
+  const out: Statement[] = [{ text: `GRANT CONNECT ON DATABASE ${ident(plan.database)} TO ${to}`, alreadyHeld: held.canConnect(plan.user) || undefined }];
+  const onSchemas = (missing: (schema: string) => boolean, text: (schemas: string) => string) =>
+    grantFor(plan.schemas, plan.schemas.filter(missing), (schemas) => text(schemas.map(ident).join(', ')));
+  out.push(
+    ...onSchemas((s) => !held.onSchema(plan.user, s, SCHEMA_PRIVILEGES[plan.tier]), (s) => `GRANT ${SCHEMA_PRIVILEGES[plan.tier]} ON SCHEMA ${s} TO ${to}`),
+    ...onSchemas((s) => !held.onAll(plan.user, s, 'table', TABLE_PRIVILEGES[plan.tier]), (s) => `GRANT ${TABLE_PRIVILEGES[plan.tier]} ON ALL TABLES IN SCHEMA ${s} TO ${to}`),
+    ...onSchemas((s) => !held.onAll(plan.user, s, 'sequence', SEQUENCE_PRIVILEGES[plan.tier]), (s) => `GRANT ${SEQUENCE_PRIVILEGES[plan.tier]} ON ALL SEQUENCES IN SCHEMA ${s} TO ${to}`),
+  );
   // hoop_ddl owns what it creates, so it needs no default privileges for itself.
   const creators = plan.creators.filter((c) => c !== plan.user);
-  out.push(...defaultPrivileges(creators, plan.user, plan.tier, true));
+  out.push(...defaultPrivileges(creators, plan.user, plan.tier, true, held));
   for (const reader of plan.readersOfDdlObjects ?? []) {
-    out.push(...defaultPrivileges([plan.user], reader.user, reader.tier, false));
+    out.push(...defaultPrivileges([plan.user], reader.user, reader.tier, false, held));
   }
   return out;
 }

@@ -30,6 +30,47 @@ describe('postgres sql', () => {
     expect(statements.map((s) => s.text).join('\n')).not.toMatch(/ON SCHEMA |IN SCHEMA/);
   });
 
+  it('narrows each grant to what the catalogs show missing, and marks the rest as already held', () => {
+    const held = sql.HeldPrivileges.read({
+      connect: ['hoop_ro'],
+      on_schemas: [{ role: 'hoop_ro', schema: 'a', privilege: 'USAGE' }],
+      relations: [
+        { schema: 'a', kind: 'table', n: 2 },
+        { schema: 'b', kind: 'table', n: 3 },
+        { schema: 'a', kind: 'sequence', n: 1 },
+      ],
+      on_relations: [
+        { role: 'hoop_ro', schema: 'a', kind: 'table', privilege: 'SELECT', n: 2 },
+        { role: 'hoop_ro', schema: 'b', kind: 'table', privilege: 'SELECT', n: 2 },
+        { role: 'hoop_rw', schema: 'a', kind: 'sequence', privilege: 'SELECT', n: 1 },
+      ],
+      defaults: [
+        { creator: 'm', objtype: 'r', role: 'hoop_ro', privilege: 'SELECT' },
+        { creator: 'm', objtype: 'S', role: 'hoop_ro', privilege: 'SELECT' },
+        { creator: 'hoop_ddl', objtype: 'S', role: 'hoop_ro', privilege: 'SELECT' },
+      ],
+    });
+    const plan = { database: 'd', tier: 'ro' as const, user: 'hoop_ro', schemas: ['a', 'b', 'c'], creators: ['m', 'hoop_ddl'] };
+    const statements = sql.grantsInDatabase(plan, held);
+    expect(statements.filter((s) => !s.alreadyHeld).map((s) => s.text)).toEqual([
+      'GRANT USAGE ON SCHEMA "b", "c" TO "hoop_ro"',
+      // b lacks SELECT on one of its 3 tables; c has no table, so nothing is missing there.
+      'GRANT SELECT ON ALL TABLES IN SCHEMA "b" TO "hoop_ro"',
+      // a's one sequence carries SELECT for rw, not for ro.
+      'GRANT SELECT ON ALL SEQUENCES IN SCHEMA "a" TO "hoop_ro"',
+      'ALTER DEFAULT PRIVILEGES FOR ROLE "hoop_ddl" GRANT SELECT ON TABLES TO "hoop_ro"',
+      'ALTER DEFAULT PRIVILEGES FOR ROLE "m", "hoop_ddl" GRANT USAGE ON SCHEMAS TO "hoop_ro"',
+    ]);
+    expect(statements.filter((s) => s.alreadyHeld).map((s) => s.text)).toEqual([
+      'GRANT CONNECT ON DATABASE "d" TO "hoop_ro"',
+      'ALTER DEFAULT PRIVILEGES FOR ROLE "m", "hoop_ddl" GRANT SELECT ON SEQUENCES TO "hoop_ro"',
+    ]);
+    // rw holds SELECT but not USAGE on a's sequence: granted there (b and c have none).
+    expect(sql.grantsInDatabase({ ...plan, tier: 'rw', user: 'hoop_rw' }, held).some((s) => !s.alreadyHeld && s.text === 'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "a" TO "hoop_rw"')).toBe(true);
+    // Without a read nothing counts as held.
+    expect(sql.grantsInDatabase(plan).some((s) => s.alreadyHeld)).toBe(false);
+  });
+
   it('marks statements that carry a password verifier as secret', () => {
     expect(sql.createUser('hoop_ro', 'SCRAM-SHA-256$x').secret).toBe(true);
     expect(sql.changePassword('hoop_ro', 'SCRAM-SHA-256$x').secret).toBe(true);
