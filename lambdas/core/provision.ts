@@ -3,6 +3,7 @@ import { engineFamily, provisionerFor } from './engines/types.ts';
 import type {
   ConnectionTarget,
   EngineName,
+  PlannedStatement,
   ProvisionerSession,
   Provisioners,
   RoleTier,
@@ -34,6 +35,8 @@ export interface ProvisionRolesRequest {
   readonly hardenPublicSchema?: boolean;
   /** Other sessions of the same job on this server at once (the workflow runs one per tier), sharing its free connection slots. @default 1 */
   readonly sessionsSharing?: number;
+  /** Read the catalogs and record what would be sent, sending no writing statement: the report carries `plan`. @default false */
+  readonly dryRun?: boolean;
 }
 
 export type ProgressEvent =
@@ -80,6 +83,8 @@ export interface ProvisionReport {
   /** The database written into the users' credentials. */
   readonly defaultDatabase: string;
   readonly roles: ReadonlyArray<RoleOutcome>;
+  /** A dry run's statements, passwords REDACTED; absent otherwise. */
+  readonly plan?: ReadonlyArray<PlannedStatement>;
 }
 
 /**
@@ -110,7 +115,11 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
   const concurrency = request.concurrency ?? DEFAULT_DATABASE_CONCURRENCY;
   let session: ProvisionerSession;
   try {
-    session = await provisioner.connect({ ...target, maxConnections: target.maxConnections ?? concurrency, sessionsSharing: request.sessionsSharing ?? 1 }, deps.stats);
+    session = await provisioner.connect(
+      { ...target, maxConnections: target.maxConnections ?? concurrency, sessionsSharing: request.sessionsSharing ?? 1 },
+      deps.stats,
+      { dryRun: request.dryRun },
+    );
   } catch (error) {
     return report(failAll(`connect to ${target.host}:${target.port} as master "${target.user}": ${errorMessage(error, secrets)}`));
   }
@@ -167,13 +176,14 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
         user: user.name,
         status: ok ? 'completed' : 'failed',
         message: ok ? '' : failureSummary(failed, databases.length),
-        password: user.password,
+        // A dry run set no password.
+        password: request.dryRun ? undefined : user.password,
         created,
         databases,
         completedAt: now().toISOString(),
       };
     });
-    return report(roles);
+    return { ...report(roles), ...(request.dryRun ? { plan: session.planned?.() ?? [] } : {}) };
   } finally {
     await session.close();
   }

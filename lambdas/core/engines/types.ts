@@ -75,6 +75,27 @@ export interface SqlStats {
   connections: number;
 }
 
+/**
+ * One statement a dry run would have sent: whose it is (the user it creates or grants to), where
+ * (null: the server, not one database), its SQL with every password shown as REDACTED, and whether
+ * the catalogs show it already held (a rerun skips it; a plan shows it as a no-op).
+ */
+export interface PlannedStatement {
+  readonly user: string;
+  readonly database: string | null;
+  readonly sql: string;
+  readonly alreadyHeld: boolean;
+}
+
+/** How a session works. */
+export interface SessionOptions {
+  /**
+   * Read the catalogs as the master, but send no writing statement: record each in `planned()`
+   * instead. @default false
+   */
+  readonly dryRun?: boolean;
+}
+
 /** What an engine tells about the server it reached. */
 export interface ServerInfo {
   readonly version: string;
@@ -124,6 +145,8 @@ export interface ProvisionerSession {
   changeOwnPassword(newPassword: string): Promise<void>;
   /** No more work in this database: connections kept for it may be closed now. */
   doneWith?(database: string): Promise<void>;
+  /** A dry run's recorded statements, in the order they would have been sent; empty otherwise. */
+  planned?(): ReadonlyArray<PlannedStatement>;
   /** Closes every connection the session opened. Never throws. */
   close(): Promise<void>;
 }
@@ -134,7 +157,7 @@ export interface ProvisionerSession {
  */
 export interface RoleProvisioner {
   readonly family: EngineFamily;
-  connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession>;
+  connect(target: ConnectionTarget, stats?: SqlStats, options?: SessionOptions): Promise<ProvisionerSession>;
   /**
    * True only for the engine's wrong-password answer (PostgreSQL 28P01, MySQL 1045/1698, SQL Server
    * 18456): not the network, a timeout, TLS or a host-based refusal. A master reset hangs on it.

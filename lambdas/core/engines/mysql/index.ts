@@ -1,14 +1,16 @@
 import mysql from 'mysql2/promise';
 import { DbrolesError } from '../../errors.ts';
-import type { Statement } from '../statement.ts';
+import { StatementRecorder, type Statement } from '../statement.ts';
 import type {
   ConnectionTarget,
   EnsureUserResult,
   GrantResult,
+  PlannedStatement,
   ProvisionerSession,
   RoleProvisioner,
   RoleUser,
   ServerInfo,
+  SessionOptions,
   SqlStats,
 } from '../types.ts';
 import * as sql from './sql.ts';
@@ -22,7 +24,19 @@ class MysqlSession implements ProvisionerSession {
     readonly server: ServerInfo & { flavor: 'mysql' | 'mariadb' },
     private readonly escapeWildcards: boolean,
     private readonly stats: SqlStats | undefined,
+    /** Set for a dry run: writes are recorded here, never sent. */
+    private readonly recorder?: StatementRecorder,
   ) {}
+
+  planned(): ReadonlyArray<PlannedStatement> {
+    return this.recorder?.planned() ?? [];
+  }
+
+  /** Sends a writing statement, or, in a dry run, records it for `user` in `database`. */
+  private async write(user: string, database: string | null, statement: Statement, secrets: string[] = []): Promise<void> {
+    if (this.recorder) this.recorder.record(user, database, [statement], secrets);
+    else await this.exec(statement);
+  }
 
   private async exec(statement: Statement): Promise<mysql.ResultSetHeader> {
     if (this.stats) this.stats.statements += 1;
@@ -52,8 +66,8 @@ class MysqlSession implements ProvisionerSession {
     const [[row]] = await this.conn.query<mysql.RowDataPacket[]>(sql.selectAccountExists, [user.name]);
     const existed = Number(row?.n ?? 0) > 0;
     if (existed) await this.refuseOverPowered(user);
-    await this.exec(sql.createUserIfMissing(user.name, user.password));
-    if (existed && !user.keepPassword) await this.exec(sql.changePassword(user.name, user.password));
+    await this.write(user.name, null, { ...sql.createUserIfMissing(user.name, user.password), alreadyHeld: existed }, [user.password]);
+    if (existed && !user.keepPassword) await this.write(user.name, null, sql.changePassword(user.name, user.password), [user.password]);
     return { created: !existed };
   }
 
@@ -88,11 +102,20 @@ class MysqlSession implements ProvisionerSession {
     const account = String(row?.account ?? '');
     const at = account.lastIndexOf('@');
     if (at < 0) throw new DbrolesError(`cannot tell the master's account from CURRENT_USER() = "${account}"`);
-    await this.exec(sql.changeOwnPassword(account.slice(0, at), account.slice(at + 1), newPassword));
+    await this.write(account.slice(0, at), null, sql.changeOwnPassword(account.slice(0, at), account.slice(at + 1), newPassword), [newPassword]);
   }
 
   async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {
-    await this.exec(sql.grantOnDatabase(user.tier, database, user.name, this.escapeWildcards));
+    const grant = sql.grantOnDatabase(user.tier, database, user.name, this.escapeWildcards);
+    if (this.recorder) {
+      // A plan tells a grant already held from a new one; a real run just sends it (GRANT is idempotent here).
+      if (this.stats) this.stats.statements += 1;
+      const [rows] = await this.conn.query<mysql.RowDataPacket[]>(sql.selectDatabasePrivileges, [sql.grantee(user.name), database, database.replace(/[_%]/g, '\\$&')]);
+      const held = sql.holdsTier(user.tier, rows.map((r) => String(r.privilege)));
+      this.recorder.record(user.name, database, [{ ...grant, alreadyHeld: held }]);
+    } else {
+      await this.exec(grant);
+    }
     return { warnings: [] };
   }
 
@@ -106,7 +129,7 @@ export const mysqlProvisioner = {
   family: 'mysql',
   // 1045 ER_ACCESS_DENIED_ERROR, 1698 ER_ACCESS_DENIED_NO_PASSWORD_ERROR.
   isAuthenticationError: (error: unknown) => [1045, 1698].includes((error as { errno?: number }).errno ?? 0),
-  async connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession> {
+  async connect(target: ConnectionTarget, stats?: SqlStats, options: SessionOptions = {}): Promise<ProvisionerSession> {
     if (stats) stats.connections += 1;
     const conn = await mysql.createConnection({
       host: target.host,
@@ -126,7 +149,7 @@ export const mysqlProvisioner = {
       const flavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
       const [partial] = await conn.query<mysql.RowDataPacket[]>(sql.selectPartialRevokes);
       const partialRevokes = String(partial[0]?.Value ?? 'OFF').toUpperCase() === 'ON';
-      return new MysqlSession(conn, { version, flavor, defaultDatabase: target.database ?? '' }, !partialRevokes, stats);
+      return new MysqlSession(conn, { version, flavor, defaultDatabase: target.database ?? '' }, !partialRevokes, stats, options.dryRun ? new StatementRecorder() : undefined);
     } catch (error) {
       await conn.end().catch(() => undefined);
       throw error;

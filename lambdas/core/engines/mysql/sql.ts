@@ -79,6 +79,23 @@ export function grantOnDatabase(tier: RoleTier, database: string, user: string, 
   return { text: `GRANT ${DATABASE_PRIVILEGES[tier]} ON ${target}.* TO ${account(user)}` };
 }
 
+/**
+ * The privileges an account holds on one database (its grant names the database as written, so
+ * both the escaped and the literal spelling are asked). Parameters: the grantee, the two spellings.
+ */
+export const selectDatabasePrivileges = `SELECT PRIVILEGE_TYPE AS privilege FROM information_schema.SCHEMA_PRIVILEGES
+  WHERE GRANTEE = ? AND TABLE_SCHEMA IN (?, ?)`;
+
+/** The grantee as information_schema spells it: 'name'@'%'. */
+export function grantee(name: string): string {
+  return `'${name.replaceAll("'", "''")}'@'%'`;
+}
+
+/** Whether the privileges read cover the tier's grant on a database. */
+export function holdsTier(tier: RoleTier, held: ReadonlyArray<string>): boolean {
+  return DATABASE_PRIVILEGES[tier].split(', ').every((p) => held.includes(p));
+}
+
 export const selectCurrentAccount = 'SELECT CURRENT_USER() AS account';
 
 /**

@@ -1,15 +1,17 @@
 import pg from 'pg';
 import pLimit from 'p-limit';
 import { DbrolesError } from '../../errors.ts';
-import { toScript, type Statement } from '../statement.ts';
+import { StatementRecorder, toScript, type Statement } from '../statement.ts';
 import type {
   ConnectionTarget,
   EnsureUserResult,
   GrantResult,
+  PlannedStatement,
   ProvisionerSession,
   RoleProvisioner,
   RoleUser,
   ServerInfo,
+  SessionOptions,
   SqlStats,
 } from '../types.ts';
 import { DatabaseConnectionPool } from './pool.ts';
@@ -140,8 +142,20 @@ class PostgresSession implements ProvisionerSession {
     private readonly master: MasterInfo,
     stats: SqlStats | undefined,
     maxConnections: number,
+    /** Set for a dry run: writes are recorded here, never sent. */
+    private readonly recorder?: StatementRecorder,
   ) {
     this.pool = new DatabaseConnectionPool(maxConnections, (database) => PgConnection.open(target, database, stats));
+  }
+
+  planned(): ReadonlyArray<PlannedStatement> {
+    return this.recorder?.planned() ?? [];
+  }
+
+  /** Sends the statements as one script, or, in a dry run, records them for `user` in `database`. */
+  private async write(conn: PgConnection, user: string, database: string | null, statements: Statement[], secrets: string[] = []): Promise<void> {
+    if (this.recorder) this.recorder.record(user, database, statements, secrets);
+    else await conn.run(statements);
   }
 
   async listDatabases(): Promise<string[]> {
@@ -173,16 +187,19 @@ class PostgresSession implements ProvisionerSession {
     const statements: Statement[] = [{ text: 'BEGIN' }];
     if (!existing) statements.push(sql.createUser(user.name, verifier));
     else if (!user.keepPassword) statements.push(sql.changePassword(user.name, verifier));
-    if (user.tier === 'ro') statements.push(sql.makeReadOnlyByDefault(user.name));
-    if (user.tier === 'ddl' && !this.master.superuser) statements.push(sql.grantMembershipToMaster(user.name, this.master.name));
+    // A plan marks what the user already has; a real run sends both again (cheap, and idempotent).
+    const [settings] = this.recorder && existing ? await this.admin.query<{ read_only_default: boolean; master_member: boolean }>(sql.selectUserSettings, [user.name, this.master.name]) : [];
+    if (user.tier === 'ro') statements.push({ ...sql.makeReadOnlyByDefault(user.name), alreadyHeld: settings?.read_only_default });
+    if (user.tier === 'ddl' && !this.master.superuser) statements.push({ ...sql.grantMembershipToMaster(user.name, this.master.name), alreadyHeld: settings?.master_member });
     statements.push({ text: 'COMMIT' });
-    await this.admin.run(statements);
+    await this.write(this.admin, user.name, null, statements, [verifier]);
     if (!existing) this.createdThisRun.add(user.name);
     return { created: !existing };
   }
 
   async changeOwnPassword(newPassword: string): Promise<void> {
-    await this.adminLock(() => this.admin.run([sql.changeOwnPassword(scramSha256Verifier(newPassword))]));
+    const verifier = scramSha256Verifier(newPassword);
+    await this.adminLock(() => this.write(this.admin, this.master.name, null, [sql.changeOwnPassword(verifier)], [verifier]));
   }
 
   async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {
@@ -196,7 +213,9 @@ class PostgresSession implements ProvisionerSession {
         if (!row) throw new Error(`no catalog row from database "${database}"`);
         return row;
       });
-      const peer = (tier: 'ro' | 'rw' | 'ddl') => peers.find((p) => p.name === user.peers[tier]);
+      // In a dry run a user the run would create is not in the catalogs: count it as it would be.
+      const peer = (tier: 'ro' | 'rw' | 'ddl') =>
+        peers.find((p) => p.name === user.peers[tier]) ?? (this.recorder && this.createdThisRun.has(user.peers[tier]) ? { name: user.peers[tier], member: true } : undefined);
       const ddl = peer('ddl');
       const ddlUsable = ddl !== undefined && (ddl.member || this.master.superuser);
       const creators = [this.master.name];
@@ -218,7 +237,8 @@ class PostgresSession implements ProvisionerSession {
       // nothing. Read before this run's grants, so it can only ask for more, never skip one.
       const needed = [...hardening, ...statements.filter((s) => !s.alreadyHeld)];
       // One round trip: the lock, the grants and the commit.
-      if (needed.length > 0) await conn.run([...sql.beginLocked(), ...needed, { text: 'COMMIT' }]);
+      if (this.recorder) this.recorder.record(user.name, database, [...hardening, ...statements]);
+      else if (needed.length > 0) await conn.run([...sql.beginLocked(), ...needed, { text: 'COMMIT' }]);
       reusable = true;
       // Read before the first grant: the schema this run's hardening closed no longer counts.
       const publicCreate = public_create.filter((schema) => !(hardening.length > 0 && schema === 'public'));
@@ -255,7 +275,7 @@ export const postgresProvisioner = {
   // Only 28P01 invalid_password (also what PostgreSQL answers for an unknown role). 28000 is a
   // pg_hba refusal (no encryption, a host not allowed): never a reason to reset a password.
   isAuthenticationError: (error: unknown) => (error as { code?: string }).code === '28P01',
-  async connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession> {
+  async connect(target: ConnectionTarget, stats?: SqlStats, options: SessionOptions = {}): Promise<ProvisionerSession> {
     const database = target.database ?? 'postgres';
     const admin = await PgConnection.open(target, database, stats);
     try {
@@ -269,6 +289,7 @@ export const postgresProvisioner = {
         { name: info.current_user, superuser: info.is_superuser },
         stats,
         connectionCap(target, Number(slots?.free ?? 1)),
+        options.dryRun ? new StatementRecorder() : undefined,
       );
     } catch (error) {
       await admin.close();

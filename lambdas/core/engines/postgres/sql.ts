@@ -221,6 +221,16 @@ export function makeReadOnlyByDefault(name: string): Statement {
   return { text: `ALTER ROLE ${ident(name)} SET default_transaction_read_only = on` };
 }
 
+/**
+ * For a plan: whether the user already starts read-only and whether the master is already a member
+ * of it. Parameters: the user, the master.
+ */
+export const selectUserSettings = `SELECT
+  COALESCE('default_transaction_read_only=on' = ANY(r.rolconfig), false) AS read_only_default,
+  EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles u ON u.oid = m.member
+          WHERE m.roleid = r.oid AND u.rolname = $2) AS master_member
+  FROM pg_catalog.pg_roles r WHERE r.rolname = $1`;
+
 /** Makes the master a member of hoop_ddl, which ALTER DEFAULT PRIVILEGES FOR ROLE hoop_ddl requires. */
 export function grantMembershipToMaster(role: string, master: string): Statement {
   return { text: `GRANT ${ident(role)} TO ${ident(master)}` };

@@ -1,14 +1,16 @@
 import mssql from 'mssql';
 import { DbrolesError } from '../../errors.ts';
-import type { Statement } from '../statement.ts';
+import { StatementRecorder, type Statement } from '../statement.ts';
 import type {
   ConnectionTarget,
   EnsureUserResult,
   GrantResult,
+  PlannedStatement,
   ProvisionerSession,
   RoleProvisioner,
   RoleUser,
   ServerInfo,
+  SessionOptions,
   SqlStats,
 } from '../types.ts';
 import * as sql from './sql.ts';
@@ -26,7 +28,19 @@ class SqlServerSession implements ProvisionerSession {
     readonly server: ServerInfo,
     private readonly stats: SqlStats | undefined,
     private readonly master: { readonly user: string; readonly password: string },
+    /** Set for a dry run: writes are recorded here, never sent. */
+    private readonly recorder?: StatementRecorder,
   ) {}
+
+  planned(): ReadonlyArray<PlannedStatement> {
+    return this.recorder?.planned() ?? [];
+  }
+
+  /** Sends a writing statement, or, in a dry run, records it for `user` in `database`. */
+  private async write(user: string, database: string | null, statement: Statement, name?: string, secrets: string[] = []): Promise<void> {
+    if (this.recorder) this.recorder.record(user, database, [statement], secrets);
+    else await this.exec(statement, name);
+  }
 
   private async exec(statement: Statement, name?: string): Promise<mssql.IRecordSet<Record<string, unknown>>> {
     if (this.stats) this.stats.statements += 1;
@@ -54,17 +68,17 @@ class SqlServerSession implements ProvisionerSession {
         `login "${user.name}" already exists with ${excess.join(' and ')}; refusing to hand it out as the ${user.tier} user: revoke them or choose another --prefix`,
       );
     }
-    if (!login) await this.exec(sql.createLogin(user.name, user.password));
-    else if (!user.keepPassword) await this.exec(sql.changePassword(user.name, user.password));
+    if (!login) await this.write(user.name, null, sql.createLogin(user.name, user.password), undefined, [user.password]);
+    else if (!user.keepPassword) await this.write(user.name, null, sql.changePassword(user.name, user.password), undefined, [user.password]);
     return { created: !login };
   }
 
   async changeOwnPassword(newPassword: string): Promise<void> {
-    await this.exec(sql.changeOwnPassword(this.master.user, this.master.password, newPassword));
+    await this.write(this.master.user, null, sql.changeOwnPassword(this.master.user, this.master.password, newPassword), undefined, [this.master.password, newPassword]);
   }
 
   async grantInDatabase(database: string, user: RoleUser): Promise<GrantResult> {
-    await this.exec(sql.userInDatabase(database, user.name, user.tier), user.name);
+    await this.write(user.name, database, sql.userInDatabase(database, user.name, user.tier), user.name);
     return { warnings: [] };
   }
 
@@ -80,7 +94,7 @@ export function createSqlServerProvisioner(driver: MssqlDriver = mssql) {
     // Error 18456 "Login failed for user"; the mssql driver reports it as ConnectionError ELOGIN.
     isAuthenticationError: (error: unknown) =>
       (error as { code?: string }).code === 'ELOGIN' || (error as { number?: number }).number === 18456,
-    async connect(target: ConnectionTarget, stats?: SqlStats): Promise<ProvisionerSession> {
+    async connect(target: ConnectionTarget, stats?: SqlStats, options: SessionOptions = {}): Promise<ProvisionerSession> {
       const database = target.database ?? 'master';
       const pool = new driver.ConnectionPool({
         server: target.host,
@@ -107,7 +121,7 @@ export function createSqlServerProvisioner(driver: MssqlDriver = mssql) {
         return new SqlServerSession(pool, driver, { version, flavor: 'sqlserver', defaultDatabase: database }, stats, {
           user: target.user,
           password: target.password,
-        });
+        }, options.dryRun ? new StatementRecorder() : undefined);
       } catch (error) {
         await pool.close().catch(() => undefined);
         throw error;
