@@ -20,6 +20,8 @@ export interface EmbeddedPostgresOptions {
   readonly modulesDir?: string;
   /** Server settings, e.g. `{ max_connections: '20' }`. */
   readonly settings?: Record<string, string>;
+  /** Each line the server writes to its log (a test reading `log_statement` output). @default dropped */
+  readonly onLog?: (line: string) => void;
 }
 
 async function freePort(): Promise<number> {
@@ -113,7 +115,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       persistent: false,
       createPostgresUser: process.getuid?.() === 0,
       postgresFlags: Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-      onLog: () => undefined,
+      onLog: (message: unknown) => {
+        for (const line of String(message).split('\n')) if (line) options.onLog?.(line);
+      },
       onError: () => undefined,
     });
     server = pg;

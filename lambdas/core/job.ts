@@ -191,6 +191,8 @@ export type JobRecord = z.infer<typeof JobRecordSchema>;
 
 export const ALL_ROLES_PROVISIONED = 'All user roles have been successfully provisioned';
 export const SOME_ROLES_FAILED = 'One or more user roles failed to be provisioned';
+/** The message of a dry-run (plan) job, and of `provision --plan`. */
+export const PLAN_ONLY_MESSAGE = 'plan only: nothing was changed';
 /** The seed's message when Vault refused the credentials. */
 export const VAULT_SAVE_FAILED = 'One or more user roles could not be saved to the Vault key-value store';
 

@@ -8,6 +8,9 @@ import { UsageError } from '../../lambdas/core/errors.ts';
 import { DEFAULT_DATABASE_CONCURRENCY, DEFAULT_USER_PREFIX, type ProgressEvent } from '../../lambdas/core/provision.ts';
 import { provisionAnyEngine } from '../../lambdas/core/provision-any-engine.ts';
 import { toProvisionerResponse, withoutPasswords } from '../../lambdas/core/hook/runbook-inputs.ts';
+import { PLAN_ONLY_MESSAGE } from '../../lambdas/core/job.ts';
+import { summarizePlan } from '../../lambdas/core/plan.ts';
+import { formatPlan } from './plan-output.ts';
 import { SecretFile } from './secret-file.ts';
 import type { CliIo } from './io.ts';
 
@@ -38,6 +41,8 @@ const OptionsSchema = z.object({
   tls: z.boolean().optional(),
   tlsCa: z.string().optional(),
   connectTimeout: z.coerce.number().int().min(1).max(600),
+  plan: z.boolean().default(false),
+  json: z.boolean().default(false),
 });
 
 function parseOptions(raw: unknown): z.infer<typeof OptionsSchema> {
@@ -78,13 +83,18 @@ export function provisionCommand(io: CliIo, setExitCode: (code: number) => void)
     .option('--tls', 'connect with TLS and verify the server certificate')
     .option('--tls-ca <file>', 'CA bundle (PEM) to verify the server certificate with; implies --tls')
     .option('--connect-timeout <seconds>', 'seconds to wait for a connection', '10')
+    .option('--plan', 'dry run: read the catalogs as the master and print every statement it would send (passwords REDACTED, grants already held marked as no-ops); change nothing')
+    .option('--json', 'with --plan: print the plan as JSON')
     .addHelpText(
       'after',
-      '\nExit codes: 0 every role completed, 1 a role failed, 2 usage error.\n' +
-        'Example:\n  DBROLES_MASTER_PASSWORD=... dbroles provision --engine postgres --host db.example.com --user postgres --output creds.json',
+      '\nExit codes: 0 every role completed (or planned), 1 a role failed, 2 usage error.\n' +
+        'Examples:\n  DBROLES_MASTER_PASSWORD=... dbroles provision --engine postgres --host db.example.com --user postgres --output creds.json\n' +
+        '  DBROLES_MASTER_PASSWORD=... dbroles provision --engine postgres --host db.example.com --user postgres --plan',
     )
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(raw);
+      if (options.plan && options.output) throw new UsageError('--output: a plan sets no password, so there are no credentials to write; drop --output or --plan');
+      if (options.json && !options.plan) throw new UsageError('--json: only with --plan (provision always prints JSON)');
       const password = process.env[options.passwordEnv];
       if (!password) throw new UsageError(`environment variable ${options.passwordEnv} is empty: set it to the master password (see --password-env)`);
       const tlsCa = options.tlsCa ? await readFile(options.tlsCa, 'utf8').catch(() => {
@@ -110,9 +120,21 @@ export function provisionCommand(io: CliIo, setExitCode: (code: number) => void)
           databases: options.databases?.split(',').map((d) => d.trim()).filter(Boolean),
           concurrency: options.concurrency,
           hardenPublicSchema: options.hardenPublicSchema,
+          dryRun: options.plan,
         },
         { onProgress: progressPrinter(io) },
       );
+      if (options.plan) {
+        const failures = report.roles.filter((r) => r.status === 'failed').map((r) => `${r.user}: ${r.message}`);
+        if (options.json) {
+          io.stdout(`${JSON.stringify({ status: report.status, message: report.status === 'completed' ? PLAN_ONLY_MESSAGE : report.message, summary: summarizePlan(report.plan ?? []), failures, plan: report.plan ?? [] }, null, 2)}\n`);
+        } else {
+          io.stdout(formatPlan(report.plan ?? [], io));
+          for (const failure of failures) io.stderr(`dbroles: ${failure}\n`);
+        }
+        setExitCode(report.status === 'completed' ? 0 : 1);
+        return;
+      }
       const response = toProvisionerResponse(randomUUID(), target, report);
       let printed = response;
       if (secretFile) {

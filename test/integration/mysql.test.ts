@@ -2,7 +2,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mysqlProvisioner } from '../../lambdas/core/engines/mysql/index.ts';
 import { provisionAnyEngine } from '../../lambdas/core/provision-any-engine.ts';
-import { mysqlRun, mysqlTry, type MysqlLogin } from '../support/mysql.ts';
+import { createRdsLikeMaster, mysqlRun, mysqlTry, type MysqlLogin } from '../support/mysql.ts';
 import { MYSQL_HOST, MYSQL_PORT, MYSQL_ROOT, MYSQL_ROOT_PASSWORD, suffix } from '../support/servers.ts';
 import { describeRoleProvisioner, type PrivilegeCase } from './role-provisioner-contract.ts';
 
@@ -10,19 +10,6 @@ const TABLE_DENIED = ['1142'];
 const DB_DENIED = ['1044', '1142'];
 const root = (database?: string): MysqlLogin => ({ host: MYSQL_HOST, port: MYSQL_PORT, user: MYSQL_ROOT, password: MYSQL_ROOT_PASSWORD, database });
 const id = (name: string) => mysql.escapeId(name);
-
-/** What an RDS MySQL master holds: no SUPER, every privilege WITH GRANT OPTION. */
-const RDS_LIKE_MASTER_PRIVILEGES =
-  'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER, SHOW DATABASES, ' +
-  'CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, REPLICATION CLIENT, CREATE VIEW, SHOW VIEW, ' +
-  'CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER';
-
-async function createRdsLikeMaster(name: string, password: string): Promise<void> {
-  await mysqlRun(root(), [
-    `CREATE USER ${mysql.escape(name)}@'%' IDENTIFIED BY ${mysql.escape(password)}`,
-    `GRANT ${RDS_LIKE_MASTER_PRIVILEGES} ON *.* TO ${mysql.escape(name)}@'%' WITH GRANT OPTION`,
-  ]);
-}
 
 const FIXTURE = [
   'CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50))',
@@ -71,7 +58,7 @@ describeRoleProvisioner({
   engine: 'mariadb',
   checksPasswords: true,
   async setup() {
-    await createRdsLikeMaster(admin, adminPassword);
+    await createRdsLikeMaster(root(), admin, adminPassword);
     const asAdmin = (database?: string): MysqlLogin => ({ host: MYSQL_HOST, port: MYSQL_PORT, user: admin, password: adminPassword, database });
     await mysqlRun(asAdmin(), databases.map((d) => `CREATE DATABASE ${id(d)}`));
     for (const d of databases) await mysqlRun(asAdmin(d), FIXTURE);
@@ -122,7 +109,7 @@ describe('MySQL family specifics (MariaDB)', () => {
   const userPrefix = `w${t}`;
 
   beforeAll(async () => {
-    await createRdsLikeMaster(master, masterPassword);
+    await createRdsLikeMaster(root(), master, masterPassword);
     await mysqlRun(root(), [`CREATE DATABASE ${id(underscored)}`, `CREATE TABLE ${id(underscored)}.t (id INT)`]);
   });
   afterAll(async () => {

@@ -32,3 +32,17 @@ export async function mysqlTry(login: MysqlLogin, statements: ReadonlyArray<stri
     await conn?.end().catch(() => undefined);
   }
 }
+
+/** What an RDS MySQL master holds: no SUPER, every privilege WITH GRANT OPTION. */
+const RDS_LIKE_MASTER_PRIVILEGES =
+  'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER, SHOW DATABASES, ' +
+  'CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, REPLICATION CLIENT, CREATE VIEW, SHOW VIEW, ' +
+  'CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER';
+
+export async function createRdsLikeMaster(root: MysqlLogin, name: string, password: string): Promise<void> {
+  await mysqlRun(root, [
+    `CREATE USER ${mysql.escape(name)}@'%' IDENTIFIED BY ${mysql.escape(password)}`,
+    `GRANT ${RDS_LIKE_MASTER_PRIVILEGES} ON *.* TO ${mysql.escape(name)}@'%' WITH GRANT OPTION`,
+  ]);
+}
+
