@@ -5,6 +5,7 @@ import { connectionsCommands } from './connections.ts';
 import { jobsCommand } from './jobs.ts';
 import { provisionCommand } from './provision.ts';
 import { serveCommand } from './serve.ts';
+import { verifyCommand } from './verify.ts';
 
 /** Runs the `dbroles` CLI and returns its exit code: 0 success, 1 failure, 2 usage error. */
 export async function runCli(argv: ReadonlyArray<string>, io: CliIo = processIo): Promise<number> {
@@ -16,6 +17,7 @@ export async function runCli(argv: ReadonlyArray<string>, io: CliIo = processIo)
     .description('Provision hoop_ro, hoop_rw and hoop_ddl database users (PostgreSQL, MySQL/MariaDB, SQL Server), directly or as jobs.')
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(provisionCommand(io, setExitCode))
+    .addCommand(verifyCommand(io, setExitCode))
     .addCommand(serveCommand(io))
     .addCommand(jobsCommand(io, setExitCode));
   for (const command of connectionsCommands(io, setExitCode)) program.addCommand(command);

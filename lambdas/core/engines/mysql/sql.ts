@@ -6,7 +6,7 @@ import { quoteMysqlGrantDatabase, quoteMysqlIdent, quoteMysqlLiteral } from './q
  * Privileges per tier on `db`.* (DESIGN.md, "Privileges"), from a closed list. Never `*.*`: global
  * grants would reach `mysql.user` (password hashes).
  */
-const DATABASE_PRIVILEGES: Record<RoleTier, string> = {
+export const DATABASE_PRIVILEGES: Record<RoleTier, string> = {
   ro: 'SELECT, SHOW VIEW',
   rw: 'SELECT, SHOW VIEW, INSERT, UPDATE, DELETE',
   ddl: 'SELECT, SHOW VIEW, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX, REFERENCES, CREATE VIEW, TRIGGER',

@@ -22,7 +22,7 @@ import * as sql from './sql.ts';
 const PRIVILEGE_NOT_GRANTED = '01007';
 
 /** One pg client that counts what it sends and collects "privilege not granted" warnings. */
-class PgConnection {
+export class PgConnection {
   private notGranted: string[] = [];
 
   private constructor(

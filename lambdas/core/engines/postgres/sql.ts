@@ -3,17 +3,17 @@ import type { RoleTier } from '../types.ts';
 import { quotePgIdent as ident, quotePgLiteral as literal } from './quote.ts';
 
 /** Privileges per tier, from a closed list (DESIGN.md, "Privileges"). Never built from input. */
-const TABLE_PRIVILEGES: Record<RoleTier, string> = {
+export const TABLE_PRIVILEGES: Record<RoleTier, string> = {
   ro: 'SELECT',
   rw: 'SELECT, INSERT, UPDATE, DELETE',
   ddl: 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER',
 };
-const SEQUENCE_PRIVILEGES: Record<RoleTier, string> = {
+export const SEQUENCE_PRIVILEGES: Record<RoleTier, string> = {
   ro: 'SELECT',
   rw: 'USAGE, SELECT',
   ddl: 'USAGE, SELECT',
 };
-const SCHEMA_PRIVILEGES: Record<RoleTier, string> = {
+export const SCHEMA_PRIVILEGES: Record<RoleTier, string> = {
   ro: 'USAGE',
   rw: 'USAGE',
   ddl: 'USAGE, CREATE',
@@ -180,6 +180,27 @@ export class HeldPrivileges {
 }
 
 const split = (privileges: string) => privileges.split(',').map((p) => p.trim());
+
+/**
+ * For verify: every table-like relation and sequence of the application schemas, with what each of
+ * the given roles holds on it (from the ACL, the owner's implicit rights included) and whether the
+ * role owns it. Parameter: the role names.
+ */
+export const selectRelationPrivileges = `WITH grantee AS (SELECT oid, rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[]))
+SELECT n.nspname AS schema, c.relname AS name, CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS kind,
+  g.rolname AS role, c.relowner = g.oid AS owner,
+  COALESCE((SELECT pg_catalog.array_agg(a.privilege_type::text ORDER BY a.privilege_type)
+    FROM pg_catalog.aclexplode(COALESCE(c.relacl, pg_catalog.acldefault((CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END)::"char", c.relowner))) a
+    WHERE a.grantee = g.oid), '{}') AS privileges
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace CROSS JOIN grantee g
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+  AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+ORDER BY 1, 2, 4`;
+
+/** For verify: whether a role starts read-only. Parameter: the role. */
+export const selectReadOnlyDefault = `SELECT COALESCE('default_transaction_read_only=on' = ANY(rolconfig), false) AS read_only_default
+  FROM pg_catalog.pg_roles WHERE rolname = $1`;
 
 /**
  * The reads every role needs of a database's catalogs, in one round trip (each as a JSON array):
