@@ -52,3 +52,19 @@ export async function listJobDatabases(request: ApiRequest, deps: JobServiceDeps
   }
   return json(200, { items: page.items, next_token: page.nextToken ?? null });
 }
+
+/** GET /api/dbroles/jobs/{id}/plan?limit=&next_token= → {items: [{kind, user, database, action, already_held}], next_token}: a dry-run job's plan. */
+export async function listJobPlan(request: ApiRequest, deps: JobServiceDeps): Promise<HttpResponse> {
+  const id = z.string().min(1).max(100).parse(request.pathParameters.id);
+  const query = ListJobsQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).parse(request.query);
+  const { request: jobRequest } = await deps.jobs.get(id);
+  if (!jobRequest.dry_run) throw new UsageError(`job "${id}" is not a dry run (dry_run: true), so it has no plan`);
+  let page;
+  try {
+    page = await deps.jobs.listPlanItems(id, query.limit, query.next_token);
+  } catch (error) {
+    if (query.next_token && error instanceof SyntaxError) throw new UsageError('next_token: is not a token this API returned', { cause: error });
+    throw error;
+  }
+  return json(200, { items: page.items, next_token: page.nextToken ?? null });
+}

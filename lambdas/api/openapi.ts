@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { DatabaseOutcomeSchema, JobRequestInputSchema, JobSchema } from '../core/job.ts';
+import { DatabaseOutcomeSchema, JobRequestInputSchema, JobSchema, PlanItemSchema } from '../core/job.ts';
 import { SECRETS_PROVIDERS } from '../core/secrets/types.ts';
 import { ConnectionSchema } from '../core/store/connection-store.ts';
 
@@ -55,6 +55,13 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'a page of outcomes', ...body('DatabaseOutcomeList') }, '404': { description: 'no such job', ...body('Error') } },
         },
       },
+      '/api/dbroles/jobs/{id}/plan': {
+        get: {
+          summary: "A dry-run job's plan: each change it would make, in step order, passwords REDACTED, paged",
+          parameters: [idParam('id'), { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }, { name: 'next_token', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: 'a page of plan items', ...body('PlanItemList') }, '400': { description: 'not a dry-run job', ...body('Error') }, '404': { description: 'no such job', ...body('Error') } },
+        },
+      },
       '/api/dbroles/{id}': { get: { summary: 'One job (alias)', parameters: [idParam('id')], responses: { '200': { description: 'the job', ...body('Job') }, '404': { description: 'no such job', ...body('Error') } } } },
       '/api/connections': { get: { summary: 'Resource roles (no passwords)', responses: { '200': { description: 'connections', ...body('ConnectionList') } } } },
       '/api/connections/{name}': {
@@ -78,6 +85,7 @@ export function openApiDocument(): Record<string, unknown> {
         ConnectionList: schema(ConnectionListSchema),
         ConnectionCredentials: schema(ConnectionCredentialsSchema),
         DatabaseOutcomeList: schema(z.object({ items: z.array(DatabaseOutcomeSchema), next_token: z.string().nullable() })),
+        PlanItemList: schema(z.object({ items: z.array(PlanItemSchema), next_token: z.string().nullable() })),
         Error: schema(ErrorSchema),
       },
     },

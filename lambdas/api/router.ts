@@ -6,7 +6,7 @@ import type { ConnectionStore } from '../core/store/connection-store.ts';
 import { CREDENTIALS_ROUTE, getConnection, getConnectionCredentials, listConnections } from './connections.ts';
 import { json, toHttpResponse, type HttpResponse } from './http-errors.ts';
 import { deleteAccessKeys, describeDbInstances, getOrganizations, getUserInfo, putAccessKeys, type IntegrationDeps } from './integrations.ts';
-import { getJob, listJobDatabases, listJobs, postJob } from './jobs.ts';
+import { getJob, listJobDatabases, listJobPlan, listJobs, postJob } from './jobs.ts';
 import { openApiDocument } from './openapi.ts';
 import { apiRequest, type ApiRequest } from './request.ts';
 
@@ -45,6 +45,7 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/api/dbroles/jobs', run: listJobs },
   { method: 'GET', path: '/api/dbroles/jobs/{id}', run: getJob },
   { method: 'GET', path: '/api/dbroles/jobs/{id}/databases', run: listJobDatabases },
+  { method: 'GET', path: '/api/dbroles/jobs/{id}/plan', run: listJobPlan },
   { method: 'GET', path: '/api/dbroles/{id}', run: getJob },
   { method: 'GET', path: '/api/connections', run: (r, d) => listConnections(r, d.connections) },
   { method: 'GET', path: '/api/connections/{name}', run: (r, d) => getConnection(r, d.connections) },

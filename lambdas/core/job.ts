@@ -76,6 +76,11 @@ const jobRequestFields = {
   /** PostgreSQL: revoke CREATE on schema public from PUBLIC in every database (it changes it for every user). */
   harden_public_schema: z.boolean().default(false),
   aws: AwsTargetSchema.optional(),
+  /**
+   * A plan only: every step runs, reading as it would, and each writing call (AWS, the master
+   * password, SQL, connections, credentials, hook, webhook) is recorded instead of made.
+   */
+  dry_run: z.boolean().default(false),
 };
 
 type RequestShape = { aws?: unknown; target?: { host: string }; vault_provider?: unknown; aws_secrets_manager?: unknown };
@@ -145,6 +150,26 @@ export const DatabaseOutcomeSchema = z.object({
 export type DatabaseOutcomeItem = z.infer<typeof DatabaseOutcomeSchema>;
 export type RoleResult = z.infer<typeof RoleResultSchema>;
 
+/** One change a dry-run job would make: its own item, paged by GET /api/dbroles/jobs/{id}/plan. Passwords REDACTED. */
+export const PlanItemSchema = z.object({
+  /** aws: a security group or a Modify call; master: the master password; sql: a statement; connection: a resource role. */
+  kind: z.enum(['aws', 'master', 'sql', 'connection']),
+  user: z.string().nullable(),
+  database: z.string().nullable(),
+  /** The call or the SQL as it would be sent, passwords REDACTED. */
+  action: z.string(),
+  /** Already so: a no-op, shown so the plan is complete. */
+  already_held: z.boolean(),
+});
+export type PlanItem = z.infer<typeof PlanItemSchema>;
+
+/** A dry-run job's plan in counts: changes per kind, and the no-ops. */
+export const PlanSummarySchema = z.object({
+  changes: z.number(),
+  no_ops: z.number(),
+  by_kind: z.record(z.string(), z.number()),
+});
+
 export const StepProgressSchema = z.object({
   status: z.enum(['running', 'completed', 'failed', 'skipped']),
   started_at: z.string().optional(),
@@ -177,6 +202,8 @@ export const JobSchema = z.object({
   execution_arn: z.string().nullable().default(null),
   /** Additive: the webhook's outcome. */
   webhook: z.object({ sent: z.boolean(), message: z.string() }).nullable().default(null),
+  /** Additive, dry-run jobs only: the plan's counts; the plan itself is paged at /jobs/{id}/plan. */
+  plan: PlanSummarySchema.nullable().default(null),
 });
 export type Job = z.infer<typeof JobSchema>;
 
@@ -209,5 +236,6 @@ export function newJob(input: { id: string; orgId: string; dbArn: string; now: D
     steps: {},
     execution_arn: null,
     webhook: null,
+    plan: null,
   };
 }

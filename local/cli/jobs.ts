@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../../lambdas/core/errors.ts';
 import { ENGINE_FAMILIES } from '../../lambdas/core/engines/types.ts';
 import { DEFAULT_PORTS, engineFamily } from '../../lambdas/core/engines/index.ts';
-import type { Job } from '../../lambdas/core/job.ts';
+import type { Job, PlanItem } from '../../lambdas/core/job.ts';
 import { DbrolesClient, type ClientOptions } from './client.ts';
 import type { CliIo } from './io.ts';
 
@@ -18,12 +18,22 @@ export const withClient = (command: Command, options: { json?: boolean } = {}) =
 
 const TERMINAL = new Set(['completed', 'failed']);
 
+/** A job's plan for a person: each item to be done marked `+`, each already so marked `=`, by step. */
+function formatPlanItems(items: ReadonlyArray<PlanItem>): string {
+  if (items.length === 0) return 'no plan items\n';
+  const lines = items.map((i) => `${i.already_held ? '=' : '+'} ${i.kind.padEnd(10)} ${i.database ? `${i.database}: ` : ''}${i.user ? `${i.user}: ` : ''}${i.action}${i.already_held ? '   (already so)' : ''}`);
+  const changes = items.filter((i) => !i.already_held).length;
+  lines.push(`plan: ${changes} change(s), ${items.length - changes} no-op(s); nothing was changed`);
+  return `${lines.join('\n')}\n`;
+}
+
 function summary(job: Job): string {
   const lines = [
     `job ${job.id}: ${job.status.phase}${job.status.message ? ` — ${job.status.message}` : ''}`,
     `  database: ${job.spec.db_arn}${job.spec.db_engine ? ` (${job.spec.db_engine})` : ''}`,
     `  created:  ${job.created_at}${job.completed_at ? `, finished ${job.completed_at}` : ''}`,
   ];
+  if (job.plan) lines.push(`  plan:     ${job.plan.changes} change(s), ${job.plan.no_ops} no-op(s) (dbroles jobs get ${job.id} --plan)`);
   for (const r of job.status.result) {
     const { total, completed } = r.database_counts;
     lines.push(`  ${r.status === 'completed' ? '✓' : '✗'} ${r.user_role.padEnd(9)} ${r.status}${total ? ` in ${completed}/${total} databases` : ''}${r.message ? ` — ${r.message}` : ''}`);
@@ -81,6 +91,7 @@ async function requestFromFlags(raw: Record<string, unknown>): Promise<unknown> 
     agent_id: raw.agentId,
     rotate_passwords: Boolean(raw.rotatePasswords),
     harden_public_schema: Boolean(raw.hardenPublicSchema),
+    dry_run: Boolean(raw.dryRun),
     ...(raw.vaultSecretId ? { vault_provider: { secret_id: raw.vaultSecretId } } : {}),
     ...(raw.secretsManager ? { aws_secrets_manager: { name_prefix: typeof raw.secretsManager === 'string' ? raw.secretsManager : undefined, kms_key_id: raw.kmsKeyId } } : {}),
   };
@@ -136,6 +147,7 @@ export function jobsCommand(io: CliIo, setExitCode: (code: number) => void): Com
       .option('--kms-key-id <key>', 'with --secrets-manager, the KMS key for new secrets')
       .option('--rotate-passwords', 'set new passwords even where the stored ones still log in')
       .option('--harden-public-schema', 'PostgreSQL: REVOKE CREATE ON SCHEMA public FROM PUBLIC in every database (changes it for every user)')
+      .option('--dry-run', 'a plan only: read everything, change nothing, and record what a run would do (see jobs get --plan)')
       .option('--wait', 'follow the job until it ends')
       .option('--timeout <seconds>', 'with --wait, give up after this long', '900')
       .action(async (raw: Record<string, unknown>) => {
@@ -169,9 +181,22 @@ export function jobsCommand(io: CliIo, setExitCode: (code: number) => void): Com
     withClient(new Command('get'))
       .description('Show one job.')
       .argument('<id>', 'job id')
+      .option('--plan', "a dry-run job's plan: every change it would make, in step order (all pages)")
       .action(async (id: string, raw: Record<string, unknown>) => {
-        const job = await (await DbrolesClient.resolve(raw as ClientOptions)).getJob(id);
-        out(Boolean(raw.json), job, summary(job));
+        const client = await DbrolesClient.resolve(raw as ClientOptions);
+        if (!raw.plan) {
+          const job = await client.getJob(id);
+          return out(Boolean(raw.json), job, summary(job));
+        }
+        const items: PlanItem[] = [];
+        let token: string | null = null;
+        do {
+          const query = new URLSearchParams({ limit: '1000', ...(token ? { next_token: token } : {}) });
+          const page: { items: PlanItem[]; next_token: string | null } = await client.request('GET', `/api/dbroles/jobs/${encodeURIComponent(id)}/plan?${query}`);
+          items.push(...page.items);
+          token = page.next_token;
+        } while (token);
+        out(Boolean(raw.json), { items }, formatPlanItems(items));
       }),
   );
 

@@ -46,7 +46,7 @@ export const superuser = (database = 'postgres') => ({ host: '127.0.0.1', port: 
 
 export const sql = (statements: string[], login = superuser()) => pgRun(login, statements);
 
-export async function createJob(request: Partial<JobRequest> & { aws: JobRequest['aws'] }): Promise<string> {
+export async function createJob(request: Partial<JobRequest>): Promise<string> {
   const id = randomUUID();
   const parsed = JobRequestSchema.parse({ connection_prefix_name: 'pg-one', job_steps: ['create-connections', 'send-webhook'], ...request });
   await jobs().create({ job: newJob({ id, orgId: 'org-test', dbArn: jobDbArn(parsed), now: new Date() }), request: parsed });
@@ -145,6 +145,7 @@ export function setUpWorkflowHarness(): void {
     });
     const base = { engine: 'postgres', host: '127.0.0.1', port: server.port, masterUser: MASTER };
     rds.instances.set('pg-one', rdsInstance({ ...base, id: 'pg-one', dbName: 'app1', tags: { team: 'data' } }));
+    rds.instances.set('pg-fresh', rdsInstance({ ...base, id: 'pg-fresh', dbName: 'app1' }));
     rds.instances.set('ora-one', rdsInstance({ ...base, id: 'ora-one', engine: 'oracle-ee' }));
     rds.instances.set('pg-replica', rdsInstance({ ...base, id: 'pg-replica', replicaOf: 'pg-one' }));
     rds.instances.set('aurora-reader-1', rdsInstance({ ...base, id: 'aurora-reader-1', engine: 'aurora-postgresql', clusterId: 'aurora-c' }));

@@ -42,6 +42,12 @@ function hasRule(group: SecurityGroup | undefined, spec: SecurityGroupSpec): boo
  * Finds or creates the group and its one TCP ingress rule. Idempotent: a rerun finds both and
  * changes nothing. Returns the group id and whether anything was created.
  */
+/** For a plan: the group as it is (its id, when it exists) and whether the rule is already there. Reads only. */
+export async function inspectSecurityGroup(ec2: EC2Client, spec: SecurityGroupSpec): Promise<{ groupId?: string; hasRule: boolean }> {
+  const group = await findGroup(ec2, spec);
+  return { groupId: group?.GroupId, hasRule: hasRule(group, spec) };
+}
+
 export async function ensureSecurityGroup(ec2: EC2Client, spec: SecurityGroupSpec): Promise<{ groupId: string; changed: boolean }> {
   let group = await findGroup(ec2, spec);
   let changed = false;

@@ -4,6 +4,7 @@ import { DbrolesError } from '../errors.ts';
 import { IPV4_CIDR, IPV4_CIDR_MESSAGE } from '../patterns.ts';
 import { DbTargetSchema } from '../target.ts';
 import type { BaseDeps } from './deps.ts';
+import { planSecurityGroup } from './dry-run.ts';
 import { trackStep } from './progress.ts';
 
 export const EnsureSecurityGroupInputSchema = z.object({
@@ -33,7 +34,9 @@ export interface EnsureSecurityGroupOutput extends SecurityGroupsToAttach {
  */
 export async function ensureSecurityGroup(input: z.infer<typeof EnsureSecurityGroupInputSchema>, deps: BaseDeps): Promise<EnsureSecurityGroupOutput> {
   const { target } = input;
+  const { request } = await deps.jobs.get(input.job_id);
   return trackStep(deps, input.job_id, 'EnsureSecurityGroup', async () => {
+    if (request.dry_run) return planSecurityGroup(input.job_id, target, input.cidr, deps);
     if (!target.vpc_id) throw new DbrolesError(`instance "${target.instance_id}" is not in a VPC; no security group can be attached`);
     const aws = await deps.aws.forAccount(target.account_id, target.region, target.partition);
     const { groupId, changed } = await ensureGroup(aws.ec2, {

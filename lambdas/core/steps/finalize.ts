@@ -5,6 +5,7 @@ import { DB_ARN_TAG, type Connection } from '../store/connection-store.ts';
 import { DbTargetSchema, type DbTarget } from '../target.ts';
 import { loginDatabase } from './database-login.ts';
 import type { BaseDeps } from './deps.ts';
+import { finishPlan } from './dry-run.ts';
 import { trackStep } from './progress.ts';
 
 export const FinalizeInputSchema = z.object({ job_id: z.string(), target: DbTargetSchema, results: z.array(RoleResultSchema) });
@@ -67,6 +68,7 @@ export async function finalize(input: z.infer<typeof FinalizeInputSchema>, deps:
   return trackStep(deps, input.job_id, 'Finalize', async () => {
     const now = deps.clock().toISOString();
     const results = input.results.map((r) => (r.completed_at ? r : { ...r, completed_at: now }));
+    if (record.request.dry_run) return finishPlan(record, input.target, results, (r) => connectionFor(record, input.target, r, now).name, deps);
     let phase: 'completed' | 'failed' = results.every((r) => r.status === 'completed') ? 'completed' : 'failed';
     const vaultRefused = Boolean(record.request.vault_provider) && results.some((r) => r.secret_store_failed);
     let message = phase === 'completed' ? ALL_ROLES_PROVISIONED : vaultRefused ? VAULT_SAVE_FAILED : SOME_ROLES_FAILED;

@@ -9,6 +9,11 @@ export const NotifyInputSchema = z.object({ job_id: z.string() });
  */
 export async function notify(input: z.infer<typeof NotifyInputSchema>, deps: Pick<BaseDeps, 'jobs' | 'clock'> & WebhookDeps): Promise<{ sent: boolean }> {
   const { job, request } = await deps.jobs.get(input.job_id);
+  if (request.dry_run) {
+    // A receiver may act on dbroles.job.finished: a plan changed nothing, so none is sent.
+    await deps.jobs.setStep(job.id, 'Notify', { status: 'skipped', message: 'dry run: no webhook is sent for a plan' });
+    return { sent: false };
+  }
   if (!request.job_steps.includes('send-webhook')) {
     await deps.jobs.setStep(job.id, 'Notify', { status: 'skipped', message: 'send-webhook was not requested' });
     return { sent: false };

@@ -9,6 +9,7 @@ import type { CredentialsInfo, RoleSecret, RoleSecretScope, RoleSecretStore } fr
 import { DbTargetSchema, type DbTarget } from '../target.ts';
 import { connectionTarget, loginDatabase, userLogsIn } from './database-login.ts';
 import type { BaseDeps, DatabaseDeps } from './deps.ts';
+import { planRole } from './dry-run.ts';
 import { trackStep } from './progress.ts';
 
 export const ProvisionRoleInputSchema = z.object({ job_id: z.string(), tier: z.enum(ROLE_TIERS), target: DbTargetSchema });
@@ -76,10 +77,12 @@ function result(scope: RoleSecretScope, outcome: Partial<RoleOutcome> & Pick<Rol
  */
 export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSchema>, deps: BaseDeps & DatabaseDeps): Promise<RoleResult> {
   const { target, tier } = input;
-  const { request } = await deps.jobs.get(input.job_id);
+  const record = await deps.jobs.get(input.job_id);
+  const { request } = record;
   const scope = roleSecretScope(target, request, tier);
   const store = deps.secretStores.open(secretStoreChoice(request, deps.secretStores.secretsManagerPrefix));
   return trackStep(deps, input.job_id, `ProvisionRole:${tier}`, async () => {
+    if (request.dry_run) return planRole(input.job_id, target, tier, record, scope, store, deps);
     const master = await deps.credentials.getMaster(target.resource_key, target.master_user);
     if (!master?.current) throw new DbrolesError(`no working master password is stored for "${target.resource_key}"`);
     const now = () => deps.clock().toISOString();

@@ -23,6 +23,11 @@ export async function runHook(input: z.infer<typeof RunHookInputSchema>, deps: B
   const step = (status: 'skipped' | 'completed' | 'failed', message: string) =>
     deps.jobs.setStep(input.job_id, 'RunHook', { status, finished_at: deps.clock().toISOString(), message });
   const source = deps.runbooks;
+  const { request: { dry_run: dryRun } } = await deps.jobs.get(input.job_id);
+  if (dryRun) {
+    await step('skipped', 'dry run: the hook runs only after a real job');
+    return { ran: false, exit_code: null };
+  }
   if (!source) {
     await step('skipped', 'no runbook source configured (DBROLES_RUNBOOKS_GIT_URL or DBROLES_RUNBOOKS_DIR)');
     return { ran: false, exit_code: null };

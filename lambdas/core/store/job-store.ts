@@ -1,8 +1,8 @@
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { DatabaseOutcomeSchema, JobRecordSchema, type DatabaseOutcomeItem, type Job, type JobRecord, type RoleResult, type StepProgress } from '../job.ts';
+import { DatabaseOutcomeSchema, JobRecordSchema, PlanItemSchema, type DatabaseOutcomeItem, type Job, type JobRecord, type PlanItem, type RoleResult, type StepProgress } from '../job.ts';
 import { decodePageToken, encodePageToken, isConditionFailed } from './dynamo.ts';
-import { jobDatabaseKey, jobKey, jobListKey, TABLE_KEYS, runningJobKey, runningJobListKey } from './keys.ts';
+import { jobDatabaseKey, jobKey, jobPlanKey, jobListKey, TABLE_KEYS, runningJobKey, runningJobListKey } from './keys.ts';
 
 export interface JobPage {
   readonly items: JobRecord[];
@@ -30,6 +30,12 @@ export interface JobStore {
   putDatabaseOutcomes(jobId: string, outcomes: ReadonlyArray<DatabaseOutcomeItem>): Promise<void>;
   /** A page of a job's outcomes per role and database. */
   listDatabaseOutcomes(jobId: string, limit: number, nextToken?: string): Promise<{ items: DatabaseOutcomeItem[]; nextToken?: string }>;
+  /** Stores one step's part of a dry-run job's plan, under `section` (rewritten whole on a retry). */
+  putPlanItems(jobId: string, section: string, items: ReadonlyArray<PlanItem>): Promise<void>;
+  /** A page of a dry-run job's plan, in the order the steps would run. */
+  listPlanItems(jobId: string, limit: number, nextToken?: string): Promise<{ items: PlanItem[]; nextToken?: string }>;
+  /** Sets a dry-run job's plan counts. */
+  setPlanSummary(id: string, summary: NonNullable<Job['plan']>): Promise<void>;
   /** Ids of jobs still marked running, oldest first, a page at a time. */
   listRunning(limit: number, nextToken?: string): Promise<{ ids: string[]; nextToken?: string }>;
   /** Forgets a running marker left behind (its job finished, or was never written). */
@@ -130,11 +136,37 @@ export class DynamoJobStore implements JobStore {
   }
 
   async putDatabaseOutcomes(jobId: string, outcomes: ReadonlyArray<DatabaseOutcomeItem>): Promise<void> {
-    for (let i = 0; i < outcomes.length; i += 25) {
-      let requests: Record<string, unknown>[] | undefined = outcomes.slice(i, i + 25).map((o) => ({ PutRequest: { Item: { ...jobDatabaseKey(jobId, o.user_role, o.database), ...o } } }));
+    await this.putBatches(jobId, outcomes.map((o) => ({ ...jobDatabaseKey(jobId, o.user_role, o.database), ...o })));
+  }
+
+  async putPlanItems(jobId: string, section: string, items: ReadonlyArray<PlanItem>): Promise<void> {
+    await this.putBatches(jobId, items.map((item, index) => ({ ...jobPlanKey(jobId, section, index), ...item })));
+  }
+
+  async listPlanItems(jobId: string, limit: number, nextToken?: string): Promise<{ items: PlanItem[]; nextToken?: string }> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `JOBPLAN#${jobId}` },
+        Limit: limit,
+        ExclusiveStartKey: decodePageToken(nextToken),
+      }),
+    );
+    return { items: (out.Items ?? []).map((i) => PlanItemSchema.parse(i)), nextToken: encodePageToken(out.LastEvaluatedKey) };
+  }
+
+  async setPlanSummary(id: string, summary: NonNullable<Job['plan']>): Promise<void> {
+    await this.set(id, ['job', 'plan'], summary);
+  }
+
+  /** Writes items 25 at a time, retrying what DynamoDB leaves unprocessed. */
+  private async putBatches(jobId: string, items: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let requests: Record<string, unknown>[] | undefined = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; requests && requests.length > 0; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
-        if (attempt > 8) throw new Error(`store the outcomes of job ${jobId}: DynamoDB kept ${requests.length} writes unprocessed`);
+        if (attempt > 8) throw new Error(`store items of job ${jobId}: DynamoDB kept ${requests.length} writes unprocessed`);
         const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests as never } }));
         requests = out.UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined;
       }

@@ -13,6 +13,8 @@ export const offeredMasterKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'O
 export const roleCredentialKey = (dbArn: string, user: string) => ({ pk: `CRED#${dbArn}`, sk: `ROLE#${user}` });
 /** One role's outcome in one database of a job, sorted by role then database. */
 export const jobDatabaseKey = (jobId: string, userRole: string, database: string) => ({ pk: `JOBDB#${jobId}`, sk: `${userRole}#${database}` });
+/** One item of a dry-run job's plan: sections sort in the order the steps run, items in the order recorded. */
+export const jobPlanKey = (jobId: string, section: string, index: number) => ({ pk: `JOBPLAN#${jobId}`, sk: `${section}#${String(index).padStart(6, '0')}` });
 export const lockKey = (resource: string) => ({ pk: `LOCK#${resource}`, sk: 'LOCK' });
 /** One small item per running job, so the sweep pages through running jobs only, not all history. */
 export const runningJobKey = (id: string) => ({ pk: `RUNNING#${id}`, sk: 'RUNNING' });
