@@ -8,6 +8,10 @@ const context = (key: string): string | undefined => {
   const value = app.node.tryGetContext(key);
   return value === undefined || value === '' ? undefined : String(value);
 };
+/** -c reconcileMode takes provision or verify; anything else stops the synth with the reason. */
+const invalidReconcileMode = (value: string | undefined): never => {
+  throw new Error(`-c reconcileMode=${value}: use provision (the default) or verify`);
+};
 const list = (key: string) => context(key)?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
 
 const vpcId = context('vpcId');
@@ -19,6 +23,7 @@ new DbrolesStack(app, context('stackName') ?? 'Dbroles', {
   gatewayHost: context('gatewayHost'),
   reconcileSchedule: context('reconcileSchedule'),
   autoProvisionTag: context('autoProvisionTag'),
+  reconcileMode: context('reconcileMode') === 'verify' ? 'verify' : context('reconcileMode') === undefined || context('reconcileMode') === 'provision' ? undefined : invalidReconcileMode(context('reconcileMode')),
   organizationId: context('organizationId'),
   instanceRoleAllowed: context('instanceRoleAllowed') === 'false' ? false : undefined,
   discoveryRegions: context('discoveryRegions') ? list('discoveryRegions') : undefined,

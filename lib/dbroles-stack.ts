@@ -36,6 +36,8 @@ export interface DbrolesStackProps extends StackProps {
   readonly reconcileSchedule?: string;
   /** The tag that opts a database into auto-provisioning (value "true"). @default dbroles:auto-provision */
   readonly autoProvisionTag?: string;
+  /** `verify`: the daily reconcile only reads back what each user holds (verify_only jobs), so drift shows without any change. @default provision */
+  readonly reconcileMode?: 'provision' | 'verify';
   /** The Organization (o-...) whose accounts may forward RDS events to this account's bus. @default none */
   readonly organizationId?: string;
   /** Use the Lambda role when no access keys were set through the API. @default true */
@@ -198,6 +200,7 @@ export class DbrolesStack extends Stack {
       rotationSchedule: props.rotationSchedule ? events.Schedule.expression(props.rotationSchedule) : undefined,
       notifyFunction: of('Notify')[0] as TaskFunction,
       autoProvisionTag: props.autoProvisionTag,
+      reconcileMode: props.reconcileMode,
     });
     if (props.organizationId) {
       // Member accounts forward their RDS events here.

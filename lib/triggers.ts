@@ -22,6 +22,8 @@ export interface TriggersProps extends ApiBackendProps {
   readonly schedule?: events.Schedule;
   /** The opt-in tag (value "true"). @default dbroles:auto-provision */
   readonly autoProvisionTag?: string;
+  /** `verify`: the daily reconcile only reads back what each user holds, changing nothing. @default provision */
+  readonly reconcileMode?: 'provision' | 'verify';
   /** When the reconcile also sets new passwords for every user. @default never */
   readonly rotationSchedule?: events.Schedule;
   /** The workflow's Notify function: the triggers that end abandoned jobs invoke it to send their webhook. */
@@ -43,7 +45,7 @@ export class Triggers extends Construct {
     const extraEnvironment = {
       STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
       NOTIFY_FUNCTION_NAME: props.notifyFunction.functionName,
-      AUTO_PROVISION_TAG: TriggerEnvSchema.parse({ AUTO_PROVISION_TAG: props.autoProvisionTag }).AUTO_PROVISION_TAG,
+      ...(({ AUTO_PROVISION_TAG, RECONCILE_MODE }) => ({ AUTO_PROVISION_TAG, RECONCILE_MODE }))(TriggerEnvSchema.parse({ AUTO_PROVISION_TAG: props.autoProvisionTag, RECONCILE_MODE: props.reconcileMode })),
     };
     const make = (name: string, file: string, access: 'api' | 'table' = 'api') => {
       const fn = new TaskFunction(this, name, { handlerFile: file, environment: props.workflowEnvironment, extraEnvironment, timeout: Duration.minutes(10) });

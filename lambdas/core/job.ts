@@ -16,7 +16,7 @@ import {
 } from './patterns.ts';
 import { SECRETS_PROVIDERS } from './secrets/types.ts';
 
-export const JOB_STEPS = ['create-connections', 'send-webhook'] as const;
+export const JOB_STEPS = ['create-connections', 'send-webhook', 'verify'] as const;
 export const JobStepSchema = z.enum(JOB_STEPS);
 
 export { IPV4_CIDR, RDS_INSTANCE_ARN } from './patterns.ts';
@@ -57,7 +57,7 @@ export const DirectTargetInputSchema = DirectTargetSchema.extend({ master_passwo
 const jobRequestFields = {
   agent_id: z.string().min(1).max(128).optional(),
   connection_prefix_name: z.string().regex(CONNECTION_PREFIX, CONNECTION_PREFIX_MESSAGE),
-  job_steps: z.array(JobStepSchema).max(2).default([]),
+  job_steps: z.array(JobStepSchema).max(3).default([]),
   /** The seed's Vault KV v2 store. `secret_id` is split on `:` by connection references, so it holds none. */
   vault_provider: z
     .object({ secret_id: z.string().min(1).max(512).regex(VAULT_SECRET_ID, 'must not contain ":" or spaces: connection references split on ":"') })
@@ -81,9 +81,19 @@ const jobRequestFields = {
    * password, SQL, connections, credentials, hook, webhook) is recorded instead of made.
    */
   dry_run: z.boolean().default(false),
+  /** Change nothing: no provisioning, no master reset; only read back what each user holds (the `verify` step alone). */
+  verify_only: z.boolean().default(false),
 };
 
-type RequestShape = { aws?: unknown; target?: { host: string }; vault_provider?: unknown; aws_secrets_manager?: unknown };
+type RequestShape = {
+  aws?: { default_security_group?: unknown };
+  target?: { host: string; reset_master_password?: boolean };
+  vault_provider?: unknown;
+  aws_secrets_manager?: unknown;
+  verify_only?: boolean;
+  dry_run?: boolean;
+  rotate_passwords?: boolean;
+};
 
 const exactlyOneTarget = (request: RequestShape, ctx: z.RefinementCtx) => {
   if ((request.aws === undefined) === (request.target === undefined)) {
@@ -91,6 +101,15 @@ const exactlyOneTarget = (request: RequestShape, ctx: z.RefinementCtx) => {
   }
   if (request.vault_provider !== undefined && request.aws_secrets_manager !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['aws_secrets_manager'], message: 'give at most one of "vault_provider" or "aws_secrets_manager"' });
+  }
+  if (request.verify_only) {
+    const changing = [
+      request.dry_run && 'dry_run',
+      request.rotate_passwords && 'rotate_passwords',
+      request.aws?.default_security_group !== undefined && 'aws.default_security_group',
+      request.target?.reset_master_password && 'target.reset_master_password',
+    ].filter(Boolean);
+    if (changing.length > 0) ctx.addIssue({ code: 'custom', path: ['verify_only'], message: `changes nothing, so it cannot be combined with ${changing.join(', ')}` });
   }
   if (request.vault_provider !== undefined && request.target?.host.includes(':')) {
     ctx.addIssue({ code: 'custom', path: ['vault_provider'], message: 'cannot be used with an IPv6 host: the Vault path holds the host and references split on ":"; give a host name' });
@@ -137,6 +156,14 @@ export const RoleResultSchema = z.object({
   database_counts: z.object({ total: z.number(), completed: z.number(), failed: z.number() }).default({ total: 0, completed: 0, failed: 0 }),
   /** Additive: the first databases that failed, with why (at most 3). */
   first_failures: z.array(z.object({ database: z.string(), message: z.string() })).max(3).default([]),
+  /** Additive, with the `verify` step: what this user holds against its tier (the most severe findings first, at most 5). */
+  verify: z
+    .object({
+      status: z.enum(['clean', 'warnings', 'drift']),
+      summary: z.object({ missing: z.number(), login_failed: z.number(), extra: z.number() }),
+      first_findings: z.array(z.object({ kind: z.string(), database: z.string().nullable(), object: z.string(), privilege: z.string(), message: z.string() })).max(5),
+    })
+    .optional(),
 });
 export type DatabaseCounts = z.infer<typeof RoleResultSchema>['database_counts'];
 
@@ -202,6 +229,8 @@ export const JobSchema = z.object({
   execution_arn: z.string().nullable().default(null),
   /** Additive: the webhook's outcome. */
   webhook: z.object({ sent: z.boolean(), message: z.string() }).nullable().default(null),
+  /** Additive, with the `verify` step: the drift of all users together (each role's own is in its result). */
+  verify: z.object({ status: z.enum(['clean', 'warnings', 'drift']), summary: z.object({ missing: z.number(), login_failed: z.number(), extra: z.number() }) }).nullable().default(null),
   /** Additive, dry-run jobs only: the plan's counts; the plan itself is paged at /jobs/{id}/plan. */
   plan: PlanSummarySchema.nullable().default(null),
 });
@@ -236,6 +265,7 @@ export function newJob(input: { id: string; orgId: string; dbArn: string; now: D
     steps: {},
     execution_arn: null,
     webhook: null,
+    verify: null,
     plan: null,
   };
 }

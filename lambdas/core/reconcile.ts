@@ -23,6 +23,8 @@ export interface AutoProvisionConfig {
   readonly regions?: string[];
   /** Set new passwords for every user (the rotation schedule); otherwise working passwords are kept. @default false */
   readonly rotatePasswords?: boolean;
+  /** `verify`: only read back what each user holds (verify_only jobs), so drift shows without any change. @default provision */
+  readonly mode?: 'provision' | 'verify';
 }
 
 export interface AutoProvisionOutcome {
@@ -37,13 +39,14 @@ function wants(instance: Pick<InstanceItem, 'tags' | 'supported'>, tagKey: strin
   return instance.supported && instance.tags[tagKey]?.toLowerCase() === 'true';
 }
 
-async function startFor(item: Pick<InstanceItem, 'arn' | 'name' | 'account_id' | 'tags'>, deps: AutoProvisionDeps, rotatePasswords = false): Promise<string> {
+async function startFor(item: Pick<InstanceItem, 'arn' | 'name' | 'account_id' | 'tags'>, deps: AutoProvisionDeps, config: AutoProvisionConfig): Promise<string> {
   const tagged = item.tags[CONNECTION_PREFIX_TAG];
   const prefix = tagged && CONNECTION_PREFIX.test(tagged) ? tagged : defaultConnectionPrefix(item.name, item.account_id);
-  const { job_id } = await createJob(
-    { connection_prefix_name: prefix, job_steps: ['create-connections', 'send-webhook'], rotate_passwords: rotatePasswords, aws: { instance_arn: item.arn } },
-    deps,
-  );
+  const request =
+    config.mode === 'verify'
+      ? { connection_prefix_name: prefix, job_steps: ['send-webhook' as const], verify_only: true, aws: { instance_arn: item.arn } }
+      : { connection_prefix_name: prefix, job_steps: ['create-connections' as const, 'send-webhook' as const], rotate_passwords: config.rotatePasswords ?? false, aws: { instance_arn: item.arn } };
+  const { job_id } = await createJob(request, deps);
   return job_id;
 }
 
@@ -65,7 +68,7 @@ export async function reconcileTaggedDatabases(deps: AutoProvisionDeps, config: 
     }
     if (!wants(item, tagKey)) continue;
     try {
-      outcome.started.push({ arn: item.arn, job_id: await startFor(item, deps, config.rotatePasswords) });
+      outcome.started.push({ arn: item.arn, job_id: await startFor(item, deps, config) });
     } catch (error) {
       outcome.failed.push({ arn: item.arn, message: errorMessage(error, []) });
     }
@@ -109,5 +112,6 @@ export async function onRdsEvent(event: z.infer<typeof RdsEventSchema>, deps: Au
   if (instance.DBInstanceStatus !== 'available') {
     return { skipped: `"${instanceId}" is "${instance.DBInstanceStatus}"; the scheduled reconcile provisions it once it is available` };
   }
-  return { job_id: await startFor(item, deps) };
+  // A database just created gets its users: the RDS-event path always provisions.
+  return { job_id: await startFor(item, deps, {}) };
 }

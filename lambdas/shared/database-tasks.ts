@@ -1,5 +1,6 @@
 import { rdsClient } from '../core/aws/clients/rds.ts';
 import type { EngineFamily, RoleProvisioner } from '../core/engines/types.ts';
+import type { Verifier } from '../core/verify.ts';
 import { checkMasterApplied, CheckMasterAppliedInputSchema, ensureMasterCredentials, MasterCredentialsInputSchema } from '../core/steps/master-credentials.ts';
 import { provisionRole, ProvisionRoleInputSchema } from '../core/steps/provision-role.ts';
 import { databaseDeps } from './database-deps.ts';
@@ -10,8 +11,8 @@ import { familyStateName } from './task-registry.ts';
  * The three tasks that log in to a database, for one engine family: lambdas/workflow/<family>.ts
  * passes its own provisioner, so its functions bundle that driver and no other.
  */
-export function databaseTaskHandlers(family: EngineFamily, provisioner: RoleProvisioner) {
-  const deps = databaseDeps({ [family]: provisioner });
+export function databaseTaskHandlers(family: EngineFamily, provisioner: RoleProvisioner, verifier: Verifier) {
+  const deps = databaseDeps({ [family]: provisioner }, { [family]: verifier });
   const rds = { rds: rdsClient };
   return {
     masterCredentials: taskHandler(familyStateName('MasterCredentials', family), MasterCredentialsInputSchema, ensureMasterCredentials, { awsClients: rds, deps }),

@@ -26,7 +26,10 @@ export const handler = middy(async (event: unknown) => {
     executionStatus: (arn) => executionStatus(sfn, arn),
     executionArnFor: (jobId) => executionArnFor(stateMachineArn, jobId),
   });
-  const outcome = await reconcileTaggedDatabases(deps, { tagKey: TriggerEnvSchema.parse(process.env).AUTO_PROVISION_TAG, regions: deps.discoveryRegions, rotatePasswords });
-  logger.info('reconcile', { rotatePasswords, started: outcome.started.length, failed: outcome.failed, unreadable: outcome.unreadable, swept });
+  const env = TriggerEnvSchema.parse(process.env);
+  // The rotation schedule always provisions: rotating is a change by definition.
+  const mode = rotatePasswords ? 'provision' : env.RECONCILE_MODE;
+  const outcome = await reconcileTaggedDatabases(deps, { tagKey: env.AUTO_PROVISION_TAG, regions: deps.discoveryRegions, rotatePasswords, mode });
+  logger.info('reconcile', { rotatePasswords, mode, started: outcome.started.length, failed: outcome.failed, unreadable: outcome.unreadable, swept });
   return outcome;
 }).use(injectLambdaContext(logger));

@@ -234,6 +234,7 @@ describe('DbrolesStack', () => {
         'GET /api/dbroles/jobs',
         'GET /api/dbroles/jobs/{id}',
         'GET /api/dbroles/jobs/{id}/databases',
+      'GET /api/dbroles/jobs/{id}/plan',
         'GET /api/dbroles/{id}',
         'GET /api/openapi.json',
         'POST /api/dbroles/jobs',
@@ -296,6 +297,14 @@ describe('DbrolesStack', () => {
     });
     // The roles Maps have their own Catch, like every other state that can fail.
     for (const map of ['ProvisionRolesPostgres', 'ProvisionRolesMysql', 'ProvisionRolesSqlServer']) expect(deployedDefinition().States[map]?.Catch?.[0]?.Next).toBe('RecordFailure');
+  });
+
+  it('lets the daily reconcile only verify with -c reconcileMode=verify', () => {
+    const env = (t: Template) =>
+      Object.entries(t.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>).find(([id]) => id.startsWith('TriggersReconcile'))?.[1].Properties.Environment?.Variables;
+    expect(env(template)?.RECONCILE_MODE).toBe('provision');
+    const verifying = new DbrolesStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Verifying', { env: { account: '111111111111', region: 'us-east-1' }, reconcileMode: 'verify' });
+    expect(env(Template.fromStack(verifying))?.RECONCILE_MODE).toBe('verify');
   });
 
   it('has the triggers that end abandoned jobs hand them to Notify (the only function with svix and the Svix key)', () => {

@@ -92,6 +92,7 @@ function deps(overrides: Partial<WorkflowDeps> = {}): WorkflowDeps {
     connections: new DynamoConnectionStore(doc(), TABLE),
     aws: new DefaultAwsAccess({ clients: ALL_AWS_CLIENTS, credentials: LOCAL_AWS_CREDENTIALS }),
     provisioners: PROVISIONERS,
+    verifiers: {},
     webhook: { send: async () => ({ sent: false, message: 'not configured' }) },
     hookRunner: { run: async () => ({ exit_code: 0, output: '', dropped_bytes: 0, execution_time_sec: 0 }) },
     clock: () => new Date(),

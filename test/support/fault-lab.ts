@@ -179,6 +179,7 @@ export class FaultLab {
       }),
       aws: new DefaultAwsAccess({ clients: ALL_AWS_CLIENTS, credentials: LOCAL_AWS_CREDENTIALS }),
       provisioners: { ...PROVISIONERS, postgres },
+      verifiers: {},
       webhook: { send: (job) => faults().around('webhook.send', async () => ({ sent: true, message: `delivered ${job.id}` })) },
       hookRunner: { run: async () => ({ exit_code: 0, output: '', dropped_bytes: 0, execution_time_sec: 0 }) },
       clock: () => new Date(),

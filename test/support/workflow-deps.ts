@@ -56,6 +56,7 @@ export async function workflowDepsFor(endpoint: string, overrides: Partial<Workf
     connections: new DynamoConnectionStore(doc, table),
     aws: new DefaultAwsAccess({ clients: ALL_AWS_CLIENTS, credentials: LOCAL_AWS_CREDENTIALS }),
     provisioners: { postgres: login, mysql: login, sqlserver: login },
+    verifiers: {},
     webhook: { send: async () => ({ sent: false, message: 'not configured' }) },
     hookRunner: new LocalHookRunner(),
     clock: () => new Date(),

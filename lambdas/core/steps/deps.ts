@@ -1,3 +1,4 @@
+import type { Verifiers } from '../verify.ts';
 import type { AwsAccess } from '../aws/access.ts';
 import type { AwsSettingsStore } from '../store/aws-settings-store.ts';
 import type { Provisioners } from '../engines/types.ts';
@@ -60,6 +61,8 @@ export interface BaseDeps {
 /** The steps that log in to the database: the drivers of the families this function serves. */
 export interface DatabaseDeps {
   readonly provisioners: Provisioners;
+  /** What reads the users' privileges back (the `verify` step), for the same families. */
+  readonly verifiers: Verifiers;
 }
 
 /** Notify: the webhook (svix). */

@@ -179,3 +179,21 @@ export async function finishPlan(
   await deps.locks.release(target.resource_key, jobId);
   return { phase };
 }
+
+/**
+ * MasterCredentials for a `verify_only` job: the master that logs in now, from the store (or, for a
+ * database given directly, the one the job came with); never a reset, never a write.
+ */
+export async function readOnlyMaster(jobId: string, target: DbTarget, deps: BaseDeps & DatabaseDeps): Promise<MasterState> {
+  if (!(await liveMaster(jobId, target, deps))) {
+    throw new DbrolesError(`verify_only needs a master password that logs in as "${target.master_user}", and none dbroles holds does; run a job without verify_only first (it resets or stores the master)`);
+  }
+  return { mode: 'reused', applied: true, attempts: 0 };
+}
+
+/** The master password that logs in now, for the steps that only read (verify). */
+export async function readOnlyMasterPassword(jobId: string, target: DbTarget, deps: BaseDeps & DatabaseDeps): Promise<string> {
+  const live = await liveMaster(jobId, target, deps);
+  if (!live) throw new DbrolesError(`no master password that logs in as "${target.master_user}" is held for "${target.resource_key}"`);
+  return live.password;
+}

@@ -5,6 +5,7 @@ import { DB_ARN_TAG, type Connection } from '../store/connection-store.ts';
 import { DbTargetSchema, type DbTarget } from '../target.ts';
 import { loginDatabase } from './database-login.ts';
 import type { BaseDeps } from './deps.ts';
+import { verifyStatus } from '../verify.ts';
 import { finishPlan } from './dry-run.ts';
 import { trackStep } from './progress.ts';
 
@@ -69,6 +70,21 @@ export async function finalize(input: z.infer<typeof FinalizeInputSchema>, deps:
     const now = deps.clock().toISOString();
     const results = input.results.map((r) => (r.completed_at ? r : { ...r, completed_at: now }));
     if (record.request.dry_run) return finishPlan(record, input.target, results, (r) => connectionFor(record, input.target, r, now).name, deps);
+    const verified = results.filter((r) => r.verify);
+    if (verified.length > 0) {
+      const sum = (key: 'missing' | 'login_failed' | 'extra') => verified.reduce((n, r) => n + (r.verify?.summary[key] ?? 0), 0);
+      const summary = { missing: sum('missing'), login_failed: sum('login_failed'), extra: sum('extra') };
+      await deps.jobs.setVerify(input.job_id, { status: verifyStatus(summary), summary });
+    }
+    if (record.request.verify_only) {
+      const phase = results.every((r) => r.status === 'completed') ? 'completed' : 'failed';
+      const job = await deps.jobs.get(input.job_id);
+      const s = job.job.verify?.summary;
+      await deps.jobs.finish(input.job_id, { phase, message: `verify only: ${s?.missing ?? 0} missing, ${s?.login_failed ?? 0} login failed, ${s?.extra ?? 0} extra; nothing was changed`, result: results }, now);
+      await deps.credentials.deleteOfferedMaster(input.job_id);
+      await deps.locks.release(input.target.resource_key, input.job_id);
+      return { phase };
+    }
     let phase: 'completed' | 'failed' = results.every((r) => r.status === 'completed') ? 'completed' : 'failed';
     const vaultRefused = Boolean(record.request.vault_provider) && results.some((r) => r.secret_store_failed);
     let message = phase === 'completed' ? ALL_ROLES_PROVISIONED : vaultRefused ? VAULT_SAVE_FAILED : SOME_ROLES_FAILED;

@@ -7,7 +7,7 @@ import { connectionTarget, masterLogsIn } from './database-login.ts';
 import { ENGINE_FAMILIES, provisionerFor } from '../engines/types.ts';
 import type { BaseDeps, DatabaseDeps } from './deps.ts';
 import { SecurityGroupsToAttachSchema, type SecurityGroupsToAttach } from './ensure-security-group.ts';
-import { planMaster } from './dry-run.ts';
+import { planMaster, readOnlyMaster } from './dry-run.ts';
 import { trackStep } from './progress.ts';
 
 export const MasterCredentialsInputSchema = z.object({
@@ -54,6 +54,7 @@ export async function ensureMasterCredentials(
   const { request } = await deps.jobs.get(input.job_id);
   return trackStep(deps, input.job_id, 'MasterCredentials', async () => {
     if (request.dry_run) return planMaster(input.job_id, target, deps);
+    if (request.verify_only) return readOnlyMaster(input.job_id, target, deps);
     if (target.kind === 'direct') return ensureDirectMaster(input.job_id, target, deps);
     const stored = await deps.credentials.getMaster(target.resource_key, target.master_user);
     let live: string | undefined;

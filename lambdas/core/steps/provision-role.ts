@@ -9,7 +9,8 @@ import type { CredentialsInfo, RoleSecret, RoleSecretScope, RoleSecretStore } fr
 import { DbTargetSchema, type DbTarget } from '../target.ts';
 import { connectionTarget, loginDatabase, userLogsIn } from './database-login.ts';
 import type { BaseDeps, DatabaseDeps } from './deps.ts';
-import { planRole } from './dry-run.ts';
+import { planRole, readOnlyMasterPassword } from './dry-run.ts';
+import { verifyRole, withVerify } from './verify-role.ts';
 import { trackStep } from './progress.ts';
 
 export const ProvisionRoleInputSchema = z.object({ job_id: z.string(), tier: z.enum(ROLE_TIERS), target: DbTargetSchema });
@@ -83,79 +84,99 @@ export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSche
   const store = deps.secretStores.open(secretStoreChoice(request, deps.secretStores.secretsManagerPrefix));
   return trackStep(deps, input.job_id, `ProvisionRole:${tier}`, async () => {
     if (request.dry_run) return planRole(input.job_id, target, tier, record, scope, store, deps);
+    if (request.verify_only) {
+      const master = await readOnlyMasterPassword(input.job_id, target, deps);
+      const base = result(scope, { status: 'completed', message: '' }, null, deps.clock().toISOString());
+      return withVerify(base, await verifyRole(target, tier, scope, store, master, deps));
+    }
+    const provisioned = await provisionUser(input, request, scope, store, deps);
+    if (!request.job_steps.includes('verify') || provisioned.status !== 'completed') return provisioned;
     const master = await deps.credentials.getMaster(target.resource_key, target.master_user);
-    if (!master?.current) throw new DbrolesError(`no working master password is stored for "${target.resource_key}"`);
-    const now = () => deps.clock().toISOString();
-    const failed = (message: string): RoleResult => ({ ...result(scope, { status: 'failed', message }, null, now()), secret_store_failed: true });
+    return withVerify(provisioned, await verifyRole(target, tier, scope, store, master?.current ?? '', deps));
+  });
+}
 
-    let kept: Awaited<ReturnType<typeof workingStoredSecret>>;
-    try {
-      kept = await workingStoredSecret(store, scope, target, request.rotate_passwords, deps);
-    } catch (error) {
-      if (error instanceof SecretStoreError) return failed(error.message);
-      // A lost race or a network error: the step's retry reads the stored passwords again.
-      throw new RetryableError(`check the stored password of ${scope.user}: ${errorMessage(error, [master.current])}`, { cause: error });
-    }
-    const secret: RoleSecret = kept?.secret ?? { host: target.host, port: target.port, user: scope.user, password: deps.generatePassword(), database: loginDatabase(target) };
-    const secrets = [master.current, secret.password];
-    if (!kept) {
-      try {
-        await store.writePending(scope, secret);
-      } catch (error) {
-        if (error instanceof SecretStoreError) return failed(errorMessage(error, secrets));
-        throw error;
-      }
-    }
+/** Provisions one tier's user everywhere, keeping its stored password when it still logs in (see provisionRole). */
+async function provisionUser(
+  input: z.infer<typeof ProvisionRoleInputSchema>,
+  request: JobRequest,
+  scope: RoleSecretScope,
+  store: RoleSecretStore,
+  deps: BaseDeps & DatabaseDeps,
+): Promise<RoleResult> {
+  const { target, tier } = input;
+  const master = await deps.credentials.getMaster(target.resource_key, target.master_user);
+  if (!master?.current) throw new DbrolesError(`no working master password is stored for "${target.resource_key}"`);
+  const now = () => deps.clock().toISOString();
+  const failed = (message: string): RoleResult => ({ ...result(scope, { status: 'failed', message }, null, now()), secret_store_failed: true });
 
-    let role: RoleOutcome | undefined;
+  let kept: Awaited<ReturnType<typeof workingStoredSecret>>;
+  try {
+    kept = await workingStoredSecret(store, scope, target, request.rotate_passwords, deps);
+  } catch (error) {
+    if (error instanceof SecretStoreError) return failed(error.message);
+    // A lost race or a network error: the step's retry reads the stored passwords again.
+    throw new RetryableError(`check the stored password of ${scope.user}: ${errorMessage(error, [master.current])}`, { cause: error });
+  }
+  const secret: RoleSecret = kept?.secret ?? { host: target.host, port: target.port, user: scope.user, password: deps.generatePassword(), database: loginDatabase(target) };
+  const secrets = [master.current, secret.password];
+  if (!kept) {
     try {
-      const report = await provisionRoles(
-        {
-          engine: target.engine,
-          target: connectionTarget(target, target.master_user, master.current, deps),
-          tiers: [tier],
-          databases: target.databases ?? undefined,
-          keepExistingPasswords: Boolean(kept),
-          hardenPublicSchema: request.harden_public_schema,
-          // The three tiers run as three sessions at once, sharing the server's free connections.
-          sessionsSharing: ROLE_TIERS.length,
-        },
-        { provisioners: deps.provisioners, generatePassword: () => secret.password, now: deps.clock },
-      );
-      role = report.roles[0];
-    } catch (error) {
-      throw new DbrolesError(`provision ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
-    }
-    if (!role) throw new DbrolesError(`provision ${scope.user}: no result`);
-    // The detail per database goes to its own items, never through the state machine.
-    await deps.jobs.putDatabaseOutcomes(
-      input.job_id,
-      role.databases.map((d) => ({ user_role: scope.user, database: d.database, status: d.status, message: d.message })),
-    );
-    // A user refused before its password stage (too powerful, say) gets no credentials.
-    if (kept) return result(scope, role, role.password === undefined ? null : kept.info, now());
-    if (role.password === undefined) {
-      // The engine failed before or while setting the password. If the database took it anyway
-      // (a connection lost after COMMIT), the pending one is the live one: keep it by promoting it.
-      try {
-        if (await userLogsIn(target, secret, deps)) await store.promote(scope, secret);
-        else await store.discardPending(scope);
-      } catch (error) {
-        throw new RetryableError(`settle the new password of ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
-      }
-      return result(scope, role, null, now());
-    }
-    let info: CredentialsInfo;
-    try {
-      if (!(await userLogsIn(target, secret, deps))) {
-        return result(scope, { ...role, status: 'failed', message: `the new password of ${scope.user} was set but does not log in; it is kept as pending` }, null, now());
-      }
-      info = await store.promote(scope, secret);
+      await store.writePending(scope, secret);
     } catch (error) {
       if (error instanceof SecretStoreError) return failed(errorMessage(error, secrets));
-      // Retried: the retry finds the pending password logging in and promotes it.
-      throw new RetryableError(`store the new password of ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
+      throw error;
     }
-    return result(scope, role, info, now());
-  });
+  }
+
+  let role: RoleOutcome | undefined;
+  try {
+    const report = await provisionRoles(
+      {
+        engine: target.engine,
+        target: connectionTarget(target, target.master_user, master.current, deps),
+        tiers: [tier],
+        databases: target.databases ?? undefined,
+        keepExistingPasswords: Boolean(kept),
+        hardenPublicSchema: request.harden_public_schema,
+        // The three tiers run as three sessions at once, sharing the server's free connections.
+        sessionsSharing: ROLE_TIERS.length,
+      },
+      { provisioners: deps.provisioners, generatePassword: () => secret.password, now: deps.clock },
+    );
+    role = report.roles[0];
+  } catch (error) {
+    throw new DbrolesError(`provision ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
+  }
+  if (!role) throw new DbrolesError(`provision ${scope.user}: no result`);
+  // The detail per database goes to its own items, never through the state machine.
+  await deps.jobs.putDatabaseOutcomes(
+    input.job_id,
+    role.databases.map((d) => ({ user_role: scope.user, database: d.database, status: d.status, message: d.message })),
+  );
+  // A user refused before its password stage (too powerful, say) gets no credentials.
+  if (kept) return result(scope, role, role.password === undefined ? null : kept.info, now());
+  if (role.password === undefined) {
+    // The engine failed before or while setting the password. If the database took it anyway
+    // (a connection lost after COMMIT), the pending one is the live one: keep it by promoting it.
+    try {
+      if (await userLogsIn(target, secret, deps)) await store.promote(scope, secret);
+      else await store.discardPending(scope);
+    } catch (error) {
+      throw new RetryableError(`settle the new password of ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
+    }
+    return result(scope, role, null, now());
+  }
+  let info: CredentialsInfo;
+  try {
+    if (!(await userLogsIn(target, secret, deps))) {
+      return result(scope, { ...role, status: 'failed', message: `the new password of ${scope.user} was set but does not log in; it is kept as pending` }, null, now());
+    }
+    info = await store.promote(scope, secret);
+  } catch (error) {
+    if (error instanceof SecretStoreError) return failed(errorMessage(error, secrets));
+    // Retried: the retry finds the pending password logging in and promotes it.
+    throw new RetryableError(`store the new password of ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
+  }
+  return result(scope, role, info, now());
 }

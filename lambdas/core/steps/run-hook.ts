@@ -23,9 +23,9 @@ export async function runHook(input: z.infer<typeof RunHookInputSchema>, deps: B
   const step = (status: 'skipped' | 'completed' | 'failed', message: string) =>
     deps.jobs.setStep(input.job_id, 'RunHook', { status, finished_at: deps.clock().toISOString(), message });
   const source = deps.runbooks;
-  const { request: { dry_run: dryRun } } = await deps.jobs.get(input.job_id);
-  if (dryRun) {
-    await step('skipped', 'dry run: the hook runs only after a real job');
+  const { request: { dry_run: dryRun, verify_only: verifyOnly } } = await deps.jobs.get(input.job_id);
+  if (dryRun || verifyOnly) {
+    await step('skipped', dryRun ? 'dry run: the hook runs only after a real job' : 'verify only: the hook runs only after provisioning');
     return { ran: false, exit_code: null };
   }
   if (!source) {

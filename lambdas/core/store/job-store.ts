@@ -34,6 +34,8 @@ export interface JobStore {
   putPlanItems(jobId: string, section: string, items: ReadonlyArray<PlanItem>): Promise<void>;
   /** A page of a dry-run job's plan, in the order the steps would run. */
   listPlanItems(jobId: string, limit: number, nextToken?: string): Promise<{ items: PlanItem[]; nextToken?: string }>;
+  /** Sets the drift the `verify` step found, all users together. */
+  setVerify(id: string, verify: NonNullable<Job['verify']>): Promise<void>;
   /** Sets a dry-run job's plan counts. */
   setPlanSummary(id: string, summary: NonNullable<Job['plan']>): Promise<void>;
   /** Ids of jobs still marked running, oldest first, a page at a time. */
@@ -154,6 +156,10 @@ export class DynamoJobStore implements JobStore {
       }),
     );
     return { items: (out.Items ?? []).map((i) => PlanItemSchema.parse(i)), nextToken: encodePageToken(out.LastEvaluatedKey) };
+  }
+
+  async setVerify(id: string, verify: NonNullable<Job['verify']>): Promise<void> {
+    await this.set(id, ['job', 'verify'], verify);
   }
 
   async setPlanSummary(id: string, summary: NonNullable<Job['plan']>): Promise<void> {

@@ -57,6 +57,17 @@ describe('reconcileTaggedDatabases', () => {
     expect(outcome.started.length).toBeGreaterThan(0);
     for (const { job_id } of outcome.started) expect((await d.jobs.get(job_id)).request.rotate_passwords).toBe(true);
   });
+
+  it('starts verify_only jobs in verify mode (-c reconcileMode=verify): no connections, no rotation', async () => {
+    const org = fakeOrganization({ accounts: 1, regions: ['us-east-1'], latencyMs: 0 });
+    restore = org.restore;
+    const d = await deps();
+    const outcome = await reconcileTaggedDatabases(d, { mode: 'verify' });
+    expect(outcome.started.length).toBeGreaterThan(0);
+    for (const { job_id } of outcome.started) {
+      expect((await d.jobs.get(job_id)).request).toMatchObject({ verify_only: true, rotate_passwords: false, job_steps: ['send-webhook'] });
+    }
+  });
 });
 
 describe('onRdsEvent', () => {

@@ -114,11 +114,11 @@ class PostgresVerifySession implements VerifySession {
 }
 
 /** The probe statements per tier: one the tier allows, one it refuses (both change nothing: rolled back). */
-function probes(tier: RoleTier, table: string | undefined, schema: string): { allowed?: string[]; refused: string[]; refusedWhat: string; allowedWhat?: string } {
+function probes(tier: RoleTier, table: string | undefined, shown: string, schema: string): { allowed?: string[]; refused: string[]; refusedWhat: string; allowedWhat?: string } {
   const lockForWrite = table ? [`LOCK TABLE ${table} IN ROW EXCLUSIVE MODE`] : undefined;
   const createTable = [`CREATE TABLE ${ident(schema)}.dbroles_verify_probe (id int)`];
-  if (tier === 'ro') return { allowed: table ? [`SELECT * FROM ${table} LIMIT 0`] : undefined, allowedWhat: `read ${table}`, refused: lockForWrite ?? createTable, refusedWhat: table ? `lock ${table} for writing` : `create a table in ${schema}` };
-  if (tier === 'rw') return { allowed: lockForWrite, allowedWhat: `lock ${table} for writing`, refused: createTable, refusedWhat: `create a table in ${schema}` };
+  if (tier === 'ro') return { allowed: table ? [`SELECT * FROM ${table} LIMIT 0`] : undefined, allowedWhat: `read ${shown}`, refused: lockForWrite ?? createTable, refusedWhat: table ? `lock ${shown} for writing` : `create a table in ${schema}` };
+  if (tier === 'rw') return { allowed: lockForWrite, allowedWhat: `lock ${shown} for writing`, refused: createTable, refusedWhat: `create a table in ${schema}` };
   return { allowed: createTable, allowedWhat: `create a table in ${schema}`, refused: ['CREATE ROLE dbroles_verify_probe'], refusedWhat: 'create a role' };
 }
 
@@ -148,7 +148,7 @@ export const postgresVerifier: Verifier = {
          WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE' ORDER BY 1, 2 LIMIT 1`,
       );
       const table = first ? `${ident(first.schema)}.${ident(first.name)}` : undefined;
-      const { allowed, allowedWhat, refused, refusedWhat } = probes(user.tier, table, first?.schema ?? 'public');
+      const { allowed, allowedWhat, refused, refusedWhat } = probes(user.tier, table, first ? `${first.schema}.${first.name}` : '', first?.schema ?? 'public');
       const attempt = async (statements: string[]): Promise<{ ok: true } | { ok: false; code: string; message: string }> => {
         try {
           await conn.query('BEGIN READ WRITE');
