@@ -5,7 +5,7 @@ import { runCli } from '../../local/cli/program.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded-postgres.ts';
 import { createRdsLikeMaster, mysqlRun, type MysqlLogin } from '../support/mysql.ts';
 import { pgQuery, pgRun } from '../support/pg.ts';
-import { MYSQL_HOST, MYSQL_PORT, MYSQL_ROOT, MYSQL_ROOT_PASSWORD, suffix } from '../support/servers.ts';
+import { MYSQL_HOST, MYSQL_PORT, MYSQL_ROOT, MYSQL_ROOT_PASSWORD, PG_HOST, PG_PORT, PG_SUPERUSER, suffix } from '../support/servers.ts';
 
 interface PlanOutput {
   status: string;
@@ -96,6 +96,29 @@ describe('provision --plan on PostgreSQL 18 (embedded), with the master logging 
     const run = await cli([...args(), '--json'], 'master-pw');
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--json: only with --plan/);
+  });
+});
+
+describe(`provision --plan on PostgreSQL 15 (${PG_HOST}:${PG_PORT}), non-superuser master`, () => {
+  const id = suffix();
+  const master = `plan_m${id}`;
+  const database = `plan_${id}`;
+  const prefix = `p${id}`;
+  const args = ['provision', '--engine', 'postgres', '--host', PG_HOST, '--port', String(PG_PORT), '--user', master, '--prefix', prefix, '--databases', database];
+
+  beforeAll(async () => {
+    const su = { host: PG_HOST, port: PG_PORT, user: PG_SUPERUSER, database: 'postgres' };
+    await pgRun(su, [`CREATE ROLE ${master} LOGIN CREATEROLE PASSWORD 'master-pw'`, `CREATE DATABASE ${database} OWNER ${master}`]);
+    await pgRun({ ...su, user: master, password: 'master-pw', database }, ['CREATE SCHEMA app', 'CREATE TABLE app.items (id serial PRIMARY KEY)']);
+  });
+
+  it('plans everything on a fresh database and, after provisioning, only the three password changes', async () => {
+    const fresh = JSON.parse((await cli([...args, '--plan', '--json'], 'master-pw')).stdout) as PlanOutput;
+    expect(fresh.summary.no_ops).toBe(0);
+    expect(fresh.plan.map((p) => p.sql)).toContain(`GRANT SELECT ON ALL TABLES IN SCHEMA "app", "public" TO "${prefix}_ro"`);
+    expect((await cli(args, 'master-pw')).code).toBe(0);
+    const after = JSON.parse((await cli([...args, '--plan', '--json'], 'master-pw')).stdout) as PlanOutput;
+    expect(after.plan.filter((p) => !p.alreadyHeld).map((p) => p.sql)).toEqual(['ro', 'rw', 'ddl'].map((t) => `ALTER ROLE "${prefix}_${t}" WITH LOGIN PASSWORD 'REDACTED'`));
   });
 });
 
