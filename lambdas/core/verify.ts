@@ -29,6 +29,8 @@ export interface VerifiedUser {
   readonly tier: RoleTier;
   readonly name: string;
   readonly password?: string;
+  /** The ddl user of the same set, when it is not verified alongside: ro and rw must see what it creates. */
+  readonly ddlPeer?: string;
 }
 
 /** The engine side of verify: read as the master, and log in as a user. */

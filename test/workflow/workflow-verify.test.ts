@@ -17,14 +17,16 @@ describe('the verify step and verify_only jobs, run locally with the real task h
 
     await sql(['REVOKE SELECT ON sales.orders FROM hoop_ro'], superuser('app2'));
     await sql(['GRANT INSERT ON sales.orders TO hoop_rw'], superuser('app1'));
+    // What hoop_ddl creates later must stay readable by hoop_ro: checked per tier, with its ddl peer.
+    await sql(['ALTER DEFAULT PRIVILEGES FOR ROLE hoop_ddl REVOKE SELECT ON TABLES FROM hoop_ro'], superuser('app1'));
     try {
       const modifies = rds.modifyCalls.length;
       const verifyOnly = await runJob(await createJob({ aws: { instance_arn: arnOf('pg-one') }, verify_only: true }));
       expect(verifyOnly.outcome.status).toBe('SUCCEEDED');
       expect(verifyOnly.job.status.phase).toBe('failed');
-      expect(verifyOnly.job.status.message).toBe('verify only: 1 missing, 0 login failed, 0 extra; nothing was changed');
-      // INSERT is within rw's tier; the revoke on ro is the drift.
-      expect(findings(verifyOnly.job)).toEqual(['ro missing app2 sales.orders SELECT']);
+      expect(verifyOnly.job.status.message).toBe('verify only: 2 missing, 0 login failed, 0 extra; nothing was changed');
+      // INSERT is within rw's tier; the revokes on ro are the drift.
+      expect(findings(verifyOnly.job)).toEqual(['ro missing app1 default privileges of hoop_ddl SELECT on new tables', 'ro missing app2 sales.orders SELECT']);
       expect(verifyOnly.job.status.result.find((r) => r.role_suffix_name === 'ro')).toMatchObject({ status: 'failed', credentials_info: null });
       expect(verifyOnly.job.steps.RunHook?.message).toBe('verify only: the hook runs only after provisioning');
       expect(rds.modifyCalls).toHaveLength(modifies);

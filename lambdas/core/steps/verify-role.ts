@@ -22,7 +22,7 @@ export async function verifyRole(target: DbTarget, tier: RoleTier, scope: RoleSe
     {
       engine: target.engine,
       target: connectionTarget(target, target.master_user, masterPassword, deps),
-      users: [{ tier, name: scope.user, password: secret?.password }],
+      users: [{ tier, name: scope.user, password: secret?.password, ddlPeer: scope.user.replace(/_(ro|rw|ddl)$/, '_ddl') }],
       databases: target.databases ?? undefined,
       login: secret !== undefined,
     },

@@ -60,13 +60,18 @@ class PostgresVerifySession implements VerifySession {
   async inspectDatabase(database: string, users: ReadonlyArray<VerifiedUser>): Promise<Finding[]> {
     const conn = await PgConnection.open(this.target, database);
     try {
-      const names = users.map((u) => u.name);
-      const [catalogs] = await conn.query<{ schemas: Array<{ name: string; grantable: boolean }>; held: sql.HeldPrivilegeRows }>(sql.selectDatabaseCatalogs, [names]);
+      const ddlName = users.find((u) => u.tier === 'ddl')?.name ?? users.find((u) => u.ddlPeer)?.ddlPeer;
+      const names = [...new Set([...users.map((u) => u.name), ...(ddlName ? [ddlName] : [])])];
+      const [catalogs] = await conn.query<{ schemas: Array<{ name: string; grantable: boolean }>; peers: Array<{ name: string }>; held: sql.HeldPrivilegeRows }>(
+        sql.selectDatabaseCatalogs,
+        [names],
+      );
       const relations = await conn.query<RelationRow>(sql.selectRelationPrivileges, [names]);
       if (!catalogs) return [];
       const held = sql.HeldPrivileges.read(catalogs.held);
       const schemas = catalogs.schemas.map((s) => s.name);
-      const ddl = users.find((u) => u.tier === 'ddl');
+      // The ddl user's future objects matter only if it exists.
+      const ddl = ddlName && catalogs.peers.some((p) => p.name === ddlName) ? ddlName : undefined;
       const findings: Finding[] = [];
       for (const user of users) {
         const at = (kind: Finding['kind'], object: string, privilege: string, message: string): Finding => ({ kind, user: user.name, tier: user.tier, database, object, privilege, message });
@@ -90,7 +95,7 @@ class PostgresVerifySession implements VerifySession {
           }
         }
         // Objects created later: by the master, and (for ro and rw) by the ddl user.
-        const creators = [this.master, ...(user.tier !== 'ddl' && ddl ? [ddl.name] : [])];
+        const creators = [this.master, ...(user.tier !== 'ddl' && ddl ? [ddl] : [])];
         for (const creator of creators) {
           for (const [objtype, privileges, what] of [
             ['r', sql.TABLE_PRIVILEGES[user.tier], 'tables'],
