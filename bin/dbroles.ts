@@ -8,9 +8,9 @@ const context = (key: string): string | undefined => {
   const value = app.node.tryGetContext(key);
   return value === undefined || value === '' ? undefined : String(value);
 };
-/** -c reconcileMode takes provision or verify; anything else stops the synth with the reason. */
-const invalidReconcileMode = (value: string | undefined): never => {
-  throw new Error(`-c reconcileMode=${value}: use provision (the default) or verify`);
+/** A -c value outside its choices stops the synth with the reason. */
+const invalidChoice = (key: string, value: string | undefined, choices: string): never => {
+  throw new Error(`-c ${key}=${value}: use ${choices}`);
 };
 const list = (key: string) => context(key)?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
 
@@ -23,7 +23,8 @@ new DbrolesStack(app, context('stackName') ?? 'Dbroles', {
   gatewayHost: context('gatewayHost'),
   reconcileSchedule: context('reconcileSchedule'),
   autoProvisionTag: context('autoProvisionTag'),
-  reconcileMode: context('reconcileMode') === 'verify' ? 'verify' : context('reconcileMode') === undefined || context('reconcileMode') === 'provision' ? undefined : invalidReconcileMode(context('reconcileMode')),
+  masterReset: context('masterReset') === 'never' ? 'never' : context('masterReset') === undefined || context('masterReset') === 'if-needed' ? undefined : invalidChoice('masterReset', context('masterReset'), 'if-needed (the default) or never'),
+  reconcileMode: context('reconcileMode') === 'verify' ? 'verify' : context('reconcileMode') === undefined || context('reconcileMode') === 'provision' ? undefined : invalidChoice('reconcileMode', context('reconcileMode'), 'provision (the default) or verify'),
   organizationId: context('organizationId'),
   instanceRoleAllowed: context('instanceRoleAllowed') === 'false' ? false : undefined,
   discoveryRegions: context('discoveryRegions') ? list('discoveryRegions') : undefined,

@@ -12,6 +12,7 @@ import { Api, assumeMemberRole } from './api.ts';
 import * as events from 'aws-cdk-lib/aws-events';
 import { grantPasswordEnvelopes, grantTableData, Storage } from './storage.ts';
 import { Triggers } from './triggers.ts';
+import { managedMasterSecretStatements } from './member-account-stack.ts';
 import { TaskFunction } from './task-function.ts';
 import { WORKFLOW_FUNCTIONS, type TaskName, type WorkflowFunctionName } from '../lambdas/shared/task-registry.ts';
 import { Workflow } from './workflow.ts';
@@ -36,6 +37,11 @@ export interface DbrolesStackProps extends StackProps {
   readonly reconcileSchedule?: string;
   /** The tag that opts a database into auto-provisioning (value "true"). @default dbroles:auto-provision */
   readonly autoProvisionTag?: string;
+  /**
+   * `never`: no job resets an RDS master password; a database needs an RDS-managed master secret, a
+   * stored master that logs in, or `aws.master_password` given once. A job's `master_reset` overrides it. @default if-needed
+   */
+  readonly masterReset?: 'never' | 'if-needed';
   /** `verify`: the daily reconcile only reads back what each user holds (verify_only jobs), so drift shows without any change. @default provision */
   readonly reconcileMode?: 'provision' | 'verify';
   /** The Organization (o-...) whose accounts may forward RDS events to this account's bus. @default none */
@@ -93,6 +99,7 @@ export class DbrolesStack extends Stack {
       SVIX_API_KEY_SECRET_ARN: props.svixApiKeySecretArn,
       SVIX_SERVER_URL: props.svixServerUrl,
       DB_TLS: 'verify',
+      DBROLES_MASTER_RESET: props.masterReset,
       INTEGRATION_AWS_INSTANCE_ROLE_ALLOW: props.instanceRoleAllowed === false ? 'false' : 'true',
       DISCOVERY_REGIONS: props.discoveryRegions?.join(','),
       DBROLES_ORGANIZATION_ID: props.organizationId,
@@ -169,7 +176,11 @@ export class DbrolesStack extends Stack {
       ['ec2:DescribeSecurityGroups', 'ec2:CreateSecurityGroup', 'ec2:CreateTags', 'ec2:AuthorizeSecurityGroupIngress'],
       ['*'],
     );
-    for (const fn of (['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied'] as const).flatMap(of)) {
+    // An RDS-managed master secret in dbroles' own account is read without AssumeRole: the tasks that log in as the master (and RunHook, which hands it to the hook).
+    for (const fn of (['MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'RunHook'] as const).flatMap(of)) {
+      for (const statement of managedMasterSecretStatements(this.partition)) fn.addToRolePolicy(statement);
+    }
+    for (const fn of (['Prepare', 'EnsureSecurityGroup', 'MasterCredentials', 'CheckMasterApplied', 'ProvisionRole', 'RunHook'] as const).flatMap(of)) {
       fn.addToRolePolicy(assumeMemberRole(this.partition, roleName, props.organizationId));
     }
     // With an Organization, Prepare refuses a database in an account outside it.
@@ -267,6 +278,7 @@ export class DbrolesStack extends Stack {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${roleName}]`,
         reason: 'sts:AssumeRole on the one member-account role name, in whichever member account holds the database.',
       },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:*:*:secret:rds!*]', reason: 'Only RDS-managed master secrets (named rds!…): read as the master credential, in any region.' },
       { id: 'AwsSolutions-L1', reason: 'The task runtime is pinned to nodejs22.x, the version dbroles is built and tested for.' },
       ...functions.map((fn) => ({
         id: `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,

@@ -19,6 +19,22 @@ export const MEMBER_ACCOUNT_ACTIONS = [
 ];
 
 /**
+ * Reading an RDS-managed master secret (`ManageMasterUserPassword`): RDS names them `rds!…`, and
+ * encrypts them with a KMS key dbroles may use only through Secrets Manager. Nothing else.
+ */
+export function managedMasterSecretStatements(partition: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({ sid: 'ReadRdsManagedMasterSecrets', actions: ['secretsmanager:GetSecretValue'], resources: [`arn:${partition}:secretsmanager:*:*:secret:rds!*`] }),
+    new iam.PolicyStatement({
+      sid: 'DecryptRdsManagedMasterSecrets',
+      actions: ['kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
+    }),
+  ];
+}
+
+/**
  * What each member account needs: the role dbroles assumes (trusting the main account, with an
  * ExternalId) and a rule forwarding RDS creation events to the main account's bus. All settings are
  * CloudFormation parameters and the template has no assets and no bootstrap check, so one template
@@ -50,10 +66,14 @@ export class MemberAccountStack extends Stack {
     });
     // The seed's policy: databases and security groups are not known in advance, so "*".
     role.addToPolicy(new iam.PolicyStatement({ sid: 'HoopAWSConnect', actions: MEMBER_ACCOUNT_ACTIONS, resources: ['*'] }));
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: "The seed's member-account policy: the databases and security groups dbroles will manage are not known when the role is made.",
-    });
+    for (const statement of managedMasterSecretStatements(this.partition)) role.addToPolicy(statement);
+    Validations.of(role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: "The seed's member-account policy: the databases and security groups dbroles will manage are not known when the role is made; kms:Decrypt only through Secrets Manager.",
+      },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:*:*:secret:rds!*]`, reason: 'Only RDS-managed master secrets (named rds!…), in any region.' },
+    );
 
     new events.Rule(this, 'ForwardRdsCreation', {
       description: 'dbroles: forward RDS creation and restoration events to the main account',

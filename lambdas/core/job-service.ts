@@ -33,13 +33,13 @@ export interface JobServiceDeps {
  */
 export async function createJob(input: z.input<typeof JobRequestInputSchema>, deps: JobServiceDeps): Promise<{ job_id: string }> {
   const id = (deps.newId ?? randomUUID)();
-  const { target, ...rest } = input;
+  const { target, aws, ...rest } = input;
   let masterPassword: string | undefined;
   let storedTarget;
-  if (target) {
-    ({ master_password: masterPassword, ...storedTarget } = target);
-  }
-  const request = JobRequestSchema.parse({ ...rest, target: storedTarget });
+  let storedAws;
+  if (target) ({ master_password: masterPassword, ...storedTarget } = target);
+  if (aws) ({ master_password: masterPassword, ...storedAws } = aws);
+  const request = JobRequestSchema.parse({ ...rest, aws: storedAws, target: storedTarget });
   deps.secretStores.check(request);
   if (request.target) await refuseLinkLocalHost(request.target.host, deps.allowLinkLocal ?? false, 'request');
   if (masterPassword) await deps.credentials.putOfferedMaster(id, masterPassword);

@@ -22,6 +22,12 @@ export const JobStepSchema = z.enum(JOB_STEPS);
 export { IPV4_CIDR, RDS_INSTANCE_ARN } from './patterns.ts';
 
 export const AwsTargetSchema = z.object({
+  /**
+   * `if-needed` (the seed's behaviour): when no master password dbroles holds logs in, reset it
+   * through RDS. `never`: fail instead, saying how to give dbroles access. @default the deployment's
+   * setting (-c masterReset), else if-needed
+   */
+  master_reset: z.enum(['never', 'if-needed']).optional(),
   instance_arn: z.string().regex(RDS_INSTANCE_ARN, 'must be an RDS instance ARN: arn:aws:rds:<region>:<account>:db:<identifier>'),
   default_security_group: z
     .object({
@@ -35,6 +41,9 @@ export const AwsTargetSchema = z.object({
     })
     .optional(),
 });
+
+/** The RDS target as the API receives it: with, optionally, the master password, given once and stored encrypted at once. */
+export const AwsTargetInputSchema = AwsTargetSchema.extend({ master_password: z.string().min(1).max(1024).optional() });
 
 /** A database given directly (no AWS): how to reach it, without its password. */
 export const DirectTargetSchema = z.object({
@@ -118,7 +127,7 @@ const exactlyOneTarget = (request: RequestShape, ctx: z.RefinementCtx) => {
 
 /** The job request as `POST /api/dbroles/jobs` receives it (DESIGN.md): exactly one of `aws` or `target`. */
 export const JobRequestInputSchema = z
-  .object({ ...jobRequestFields, target: DirectTargetInputSchema.optional() })
+  .object({ ...jobRequestFields, aws: AwsTargetInputSchema.optional(), target: DirectTargetInputSchema.optional() })
   .strict()
   .superRefine(exactlyOneTarget);
 export type JobRequestInput = z.input<typeof JobRequestInputSchema>;
@@ -229,6 +238,11 @@ export const JobSchema = z.object({
   execution_arn: z.string().nullable().default(null),
   /** Additive: the webhook's outcome. */
   webhook: z.object({ sent: z.boolean(), message: z.string() }).nullable().default(null),
+  /**
+   * Additive: where the master credential came from: `rds-managed-secret` (read from RDS's own
+   * secret, never stored), `stored` (one dbroles holds, or was given, logged in), `reset` (set by this job).
+   */
+  master_source: z.enum(['rds-managed-secret', 'stored', 'reset']).nullable().default(null),
   /** Additive, with the `verify` step: the drift of all users together (each role's own is in its result). */
   verify: z.object({ status: z.enum(['clean', 'warnings', 'drift']), summary: z.object({ missing: z.number(), login_failed: z.number(), extra: z.number() }) }).nullable().default(null),
   /** Additive, dry-run jobs only: the plan's counts; the plan itself is paged at /jobs/{id}/plan. */
@@ -265,6 +279,7 @@ export function newJob(input: { id: string; orgId: string; dbArn: string; now: D
     steps: {},
     execution_arn: null,
     webhook: null,
+    master_source: null,
     verify: null,
     plan: null,
   };

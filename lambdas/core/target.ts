@@ -27,6 +27,11 @@ export const DbTargetSchema = z.object({
   default_database: z.string().nullable(),
   vpc_id: z.string().nullable(),
   security_group_ids: z.array(z.string()),
+  /**
+   * The RDS-managed master secret (`ManageMasterUserPassword`; the cluster's for Aurora): read as the
+   * master credential, never reset and never copied. Null when RDS does not manage it.
+   */
+  master_secret_arn: z.string().nullable().default(null),
   /** Only these databases (a database given directly may name them). @default every application database */
   databases: z.array(z.string()).nullable().default(null),
 });

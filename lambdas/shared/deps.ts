@@ -89,6 +89,7 @@ export function buildBaseDeps(env: WorkflowEnv, clients: AwsClientFactories): Ba
       orgId: env.DBROLES_ORG_ID,
       gatewayHost: env.DBROLES_GATEWAY_HOST,
       lockLeaseSeconds: env.LOCK_LEASE_SECONDS,
+      masterReset: env.DBROLES_MASTER_RESET,
       masterCheckMaxAttempts: env.MASTER_CHECK_MAX_ATTEMPTS,
       dbTls: env.DB_TLS,
       directDbTls: env.DIRECT_DB_TLS,

@@ -26,6 +26,8 @@ export const WorkflowEnvSchema = z
     DISCOVERY_REGIONS: z.string().optional(),
     LOCK_LEASE_SECONDS: z.coerce.number().int().min(60).default(7200),
     MASTER_CHECK_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(60),
+    /** A job's master_reset when it gives none: `never` makes dbroles refuse to reset an RDS master password. */
+    DBROLES_MASTER_RESET: z.enum(['never', 'if-needed']).default('if-needed'),
     /** TLS to RDS (`aws` jobs), verified against the RDS CAs; `off` only for tests against local servers. */
     DB_TLS: z.enum(['verify', 'off']).default('verify'),
     /** TLS to databases given directly (system CAs). @default DB_TLS */

@@ -194,8 +194,13 @@ describe('DbrolesStack', () => {
     expect(secrets.length).toBeGreaterThan(0);
     for (const s of secrets) {
       const resource = JSON.stringify(s.Resource);
-      expect(resource.includes(':secret:dbroles/*') || resource.includes(VAULT_SECRET_ARN), resource).toBe(true);
+      const managed = resource.includes(':secretsmanager:*:*:secret:rds!*') && JSON.stringify(s.Action) === '"secretsmanager:GetSecretValue"';
+      expect(resource.includes(':secret:dbroles/*') || resource.includes(VAULT_SECRET_ARN) || managed, resource).toBe(true);
     }
+    // RDS-managed master secrets: read only, and their KMS key only through Secrets Manager.
+    const decrypt = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => JSON.stringify(s).includes('DecryptRdsManagedMasterSecrets'));
+    expect(decrypt.length).toBeGreaterThan(0);
+    for (const s of decrypt) expect(s).toMatchObject({ Action: 'kms:Decrypt', Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } } });
     expect(JSON.stringify(policies)).not.toContain('secretsmanager:DeleteSecret');
   });
 
@@ -334,7 +339,15 @@ describe('DbrolesStack', () => {
         ],
       },
     });
-    member.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: [Match.objectLike({ Action: MEMBER_ACCOUNT_ACTIONS, Resource: '*' })] } });
+    member.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Action: MEMBER_ACCOUNT_ACTIONS, Resource: '*' }),
+          Match.objectLike({ Sid: 'ReadRdsManagedMasterSecrets', Action: 'secretsmanager:GetSecretValue', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:*:*:secret:rds!*']] } }),
+          Match.objectLike({ Sid: 'DecryptRdsManagedMasterSecrets', Action: 'kms:Decrypt', Resource: '*', Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } } }),
+        ],
+      },
+    });
     member.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ source: ['aws.rds'] }), Targets: [Match.objectLike({ Arn: Match.anyValue() })] });
     expect(JSON.stringify(member.toJSON())).not.toMatch(/BootstrapVersion|cdk-hnb659fds/);
     expect(member.toJSON().Parameters.ExternalId.NoEcho).toBe(true);

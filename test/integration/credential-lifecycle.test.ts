@@ -48,6 +48,7 @@ function target(): DbTarget {
   return {
     kind: 'direct',
     reset_master_password: false,
+    master_secret_arn: null,
     db_arn: 'target:lifecycle',
     resource_key: directResourceKey('postgres', '127.0.0.1', server.port),
     partition: '',

@@ -21,6 +21,7 @@ export function rdsTarget(over: Partial<DbTarget> = {}): DbTarget {
     vpc_id: null,
     security_group_ids: [],
     databases: null,
+    master_secret_arn: null,
     ...over,
   };
 }

@@ -1,6 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { RDSClient } from '@aws-sdk/client-rds';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { DbrolesError } from '../errors.ts';
@@ -12,6 +13,8 @@ export const DEFAULT_CROSS_ACCOUNT_ROLE_NAME = 'HoopOrganizationAccountAccessRol
 export interface AwsClients {
   readonly rds: RDSClient;
   readonly ec2: EC2Client;
+  /** In the database's account: reads an RDS-managed master secret. */
+  readonly secretsManager: SecretsManagerClient;
   /** The caller ARN recorded in the job's `spec.account_arn`. */
   readonly accountArn: string;
 }
@@ -43,6 +46,7 @@ export interface AwsClientFactories {
   readonly rds?: (config: AwsClientConfig) => RDSClient;
   readonly ec2?: (config: AwsClientConfig) => EC2Client;
   readonly organizations?: (config: AwsClientConfig) => OrganizationsClient;
+  readonly secretsManager?: (config: AwsClientConfig) => SecretsManagerClient;
 }
 
 function make<K extends keyof AwsClientFactories>(factories: AwsClientFactories, kind: K, config: AwsClientConfig): ReturnType<NonNullable<AwsClientFactories[K]>> {
@@ -106,7 +110,11 @@ export class DefaultAwsAccess implements AwsAccess {
     const clients = (credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined, accountArn: string): AwsClients => {
       let rds: RDSClient | undefined;
       let ec2: EC2Client | undefined;
+      let secretsManager: SecretsManagerClient | undefined;
       return {
+        get secretsManager() {
+          return (secretsManager ??= make(factories, 'secretsManager', { region, credentials, maxAttempts: 1 }));
+        },
         get rds() {
           return (rds ??= make(factories, 'rds', { region, credentials, maxAttempts: 1 }));
         },

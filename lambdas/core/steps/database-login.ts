@@ -1,6 +1,7 @@
 import type { ConnectionTarget } from '../engines/types.ts';
 import { DbrolesError } from '../errors.ts';
 import { ENGINE_FAMILIES, provisionerFor } from '../engines/types.ts';
+import { readManagedMaster } from '../aws/managed-secret.ts';
 import type { DbTarget } from '../target.ts';
 import type { WorkflowDeps } from './deps.ts';
 
@@ -77,4 +78,16 @@ export function loginDatabase(target: DbTarget): string {
   const preferred = target.default_database;
   if (target.databases && target.databases.length > 0 && (!preferred || !target.databases.includes(preferred))) return target.databases[0] ?? '';
   return preferred ?? '';
+}
+
+/**
+ * The master password the steps log in with: read from the RDS-managed secret when the database has
+ * one (never stored), else the current one dbroles stores. Undefined when dbroles holds none.
+ */
+export async function currentMasterPassword(target: DbTarget, deps: Pick<WorkflowDeps, 'aws' | 'credentials'>): Promise<string | undefined> {
+  if (target.master_secret_arn) {
+    const aws = await deps.aws.forAccount(target.account_id, target.region, target.partition);
+    return (await readManagedMaster(aws.secretsManager, target.master_secret_arn)).password;
+  }
+  return (await deps.credentials.getMaster(target.resource_key, target.master_user))?.current;
 }

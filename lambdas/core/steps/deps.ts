@@ -19,6 +19,8 @@ export interface WorkflowConfig {
   readonly lockLeaseSeconds: number;
   /** Checks of the new master password before giving up (one per WaitMasterApplied pass). */
   readonly masterCheckMaxAttempts: number;
+  /** A job's `master_reset` when it gives none (deployed: -c masterReset). @default if-needed */
+  readonly masterReset?: 'never' | 'if-needed';
   /** TLS to RDS databases (`aws` jobs): `verify` against `rdsCa`, locally too; `off` only for tests against local servers. */
   readonly dbTls: 'verify' | 'off';
   /** TLS to databases given directly: `verify` against the system's CAs, or `off` (the local runtime's default). @default dbTls */

@@ -12,7 +12,7 @@ import { provisionRoles } from '../provision.ts';
 import { errorMessage } from '../redact.ts';
 import type { RoleSecretScope, RoleSecretStore } from '../secrets/types.ts';
 import type { DbTarget } from '../target.ts';
-import { connectionTarget, masterLogsIn, userLogsIn } from './database-login.ts';
+import { connectionTarget, currentMasterPassword, masterLogsIn, userLogsIn } from './database-login.ts';
 import type { BaseDeps, DatabaseDeps } from './deps.ts';
 import type { EnsureSecurityGroupOutput } from './ensure-security-group.ts';
 import type { MasterState } from './master-credentials.ts';
@@ -45,8 +45,12 @@ export async function planSecurityGroup(jobId: string, target: DbTarget, cidr: s
 
 /** The master password that logs in now, among the stored ones and the one the job came with; nothing is stored or promoted. */
 async function liveMaster(jobId: string, target: DbTarget, deps: BaseDeps & DatabaseDeps): Promise<{ password: string; source: string } | undefined> {
+  if (target.master_secret_arn) {
+    const managed = await currentMasterPassword(target, deps);
+    return managed && (await masterLogsIn(target, managed, deps)) ? { password: managed, source: `the RDS-managed secret ${target.master_secret_arn}` } : undefined;
+  }
   const stored = await deps.credentials.getMaster(target.resource_key, target.master_user);
-  const offered = target.kind === 'direct' ? await deps.credentials.getOfferedMaster(jobId) : undefined;
+  const offered = await deps.credentials.getOfferedMaster(jobId);
   const candidates: Array<[string | undefined, string]> = [
     [stored?.current, 'the stored one'],
     [stored?.pending, 'the stored pending one'],

@@ -3,7 +3,7 @@ import { attachedSecurityGroups, isInvalidStateFault, masterHolderStatus, modify
 import { DbrolesError } from '../errors.ts';
 import { errorMessage } from '../redact.ts';
 import { DbTargetSchema, type DbTarget } from '../target.ts';
-import { connectionTarget, masterLogsIn } from './database-login.ts';
+import { connectionTarget, currentMasterPassword, masterLogsIn } from './database-login.ts';
 import { ENGINE_FAMILIES, provisionerFor } from '../engines/types.ts';
 import type { BaseDeps, DatabaseDeps } from './deps.ts';
 import { SecurityGroupsToAttachSchema, type SecurityGroupsToAttach } from './ensure-security-group.ts';
@@ -18,7 +18,7 @@ export const MasterCredentialsInputSchema = z.object({
 });
 
 export const MasterStateSchema = z.object({
-  /** `reused`: stored credentials work. `reset`: a new password was sent to RDS and is pending. */
+  /** `reused`: stored credentials (or RDS's managed secret) work. `reset`: a new password was sent to RDS and is pending. */
   mode: z.enum(['reused', 'reset']),
   applied: z.boolean(),
   attempts: z.number().int(),
@@ -52,31 +52,67 @@ export async function ensureMasterCredentials(
   const { target } = input;
   const groups = input.security_groups ?? { attach: false, security_group_ids: [] };
   const { request } = await deps.jobs.get(input.job_id);
-  return trackStep(deps, input.job_id, 'MasterCredentials', async () => {
-    if (request.dry_run) return planMaster(input.job_id, target, deps);
-    if (request.verify_only) return readOnlyMaster(input.job_id, target, deps);
-    if (target.kind === 'direct') return ensureDirectMaster(input.job_id, target, deps);
-    const stored = await deps.credentials.getMaster(target.resource_key, target.master_user);
-    let live: string | undefined;
-    if (stored?.current && (await masterLogsIn(target, stored.current, deps))) live = stored.current;
-    else if (stored?.pending && (await masterLogsIn(target, stored.pending, deps))) {
-      await deps.credentials.promotePendingMaster(target.resource_key, target.master_user, stored.pending);
-      live = stored.pending;
-    }
-    if (live) {
-      // No new password: the security groups, if any, are the only change.
-      if (groups.attach) await attachGroups(deps, target, groups.security_group_ids);
-      return { mode: 'reused', applied: true, attempts: 0 };
-    }
-    if (stored?.pending) {
-      await modify(deps, target, stored.pending, true, groups);
+  const sourceSaid = { 'rds-managed-secret': `master from the RDS-managed secret ${target.master_secret_arn ?? ''}`, stored: 'master: the stored password logs in', reset: 'master password reset through RDS' } as const;
+  let source: keyof typeof sourceSaid | undefined;
+  return trackStep(
+    deps,
+    input.job_id,
+    'MasterCredentials',
+    async () => {
+      if (request.dry_run) return planMaster(input.job_id, target, deps);
+      if (request.verify_only) return readOnlyMaster(input.job_id, target, deps);
+      if (target.kind === 'direct') return ensureDirectMaster(input.job_id, target, deps);
+      if (target.master_secret_arn) {
+        // RDS manages the master password: read it there, never store a copy, never reset it.
+        const password = await currentMasterPassword(target, deps);
+        if (!password || !(await masterLogsIn(target, password, deps))) {
+          throw new DbrolesError(`the password in the RDS-managed master secret ${target.master_secret_arn} does not log in as "${target.master_user}" (RDS may be rotating it); run the job again`);
+        }
+        if (groups.attach) await attachGroups(deps, target, groups.security_group_ids);
+        source = 'rds-managed-secret';
+        await deps.jobs.setMasterSource(input.job_id, source);
+        return { mode: 'reused', applied: true, attempts: 0 };
+      }
+      const stored = await deps.credentials.getMaster(target.resource_key, target.master_user);
+      const offered = await deps.credentials.getOfferedMaster(input.job_id);
+      let live: string | undefined;
+      if (stored?.current && (await masterLogsIn(target, stored.current, deps))) live = stored.current;
+      else if (stored?.pending && (await masterLogsIn(target, stored.pending, deps))) {
+        await deps.credentials.promotePendingMaster(target.resource_key, target.master_user, stored.pending);
+        live = stored.pending;
+      } else if (offered && (await masterLogsIn(target, offered, deps))) {
+        // aws.master_password, given once: kept encrypted from now on, so no reset is ever needed.
+        await deps.credentials.putCurrentMaster(target.resource_key, target.master_user, offered);
+        live = offered;
+      }
+      await deps.credentials.deleteOfferedMaster(input.job_id);
+      if (live) {
+        // No new password: the security groups, if any, are the only change.
+        if (groups.attach) await attachGroups(deps, target, groups.security_group_ids);
+        source = 'stored';
+        await deps.jobs.setMasterSource(input.job_id, source);
+        return { mode: 'reused', applied: true, attempts: 0 };
+      }
+      if ((request.aws?.master_reset ?? deps.config.masterReset ?? 'if-needed') === 'never') {
+        throw new DbrolesError(
+          `no master password dbroles holds logs in as "${target.master_user}" on "${target.cluster_id ?? target.instance_id}", and master_reset is "never", so it is not reset. ` +
+            'Give dbroles access: let RDS manage the master password in Secrets Manager (ManageMasterUserPassword), or give it once as "aws.master_password" (stored encrypted at once)' +
+            (offered ? '; the aws.master_password given with this job does not log in' : ''),
+        );
+      }
+      source = 'reset';
+      await deps.jobs.setMasterSource(input.job_id, source);
+      if (stored?.pending) {
+        await modify(deps, target, stored.pending, true, groups);
+        return { mode: 'reset', applied: false, attempts: 0 };
+      }
+      const password = deps.generatePassword();
+      await deps.credentials.writePendingMaster(target.resource_key, target.master_user, password, stored?.version ?? 0);
+      await modify(deps, target, password, false, groups);
       return { mode: 'reset', applied: false, attempts: 0 };
-    }
-    const password = deps.generatePassword();
-    await deps.credentials.writePendingMaster(target.resource_key, target.master_user, password, stored?.version ?? 0);
-    await modify(deps, target, password, false, groups);
-    return { mode: 'reset', applied: false, attempts: 0 };
-  });
+    },
+    () => (source ? sourceSaid[source] : undefined),
+  );
 }
 
 /** Attaches the groups alone. A retry that finds the same change being applied leaves it be. */
@@ -114,7 +150,11 @@ async function ensureDirectMaster(jobId: string, target: DbTarget, deps: BaseDep
   if (live === stored?.pending) await deps.credentials.promotePendingMaster(target.resource_key, target.master_user, live);
   else if (live !== stored?.current) await deps.credentials.putCurrentMaster(target.resource_key, target.master_user, live);
   await deps.credentials.deleteOfferedMaster(jobId);
-  if (!target.reset_master_password) return { mode: 'reused', applied: true, attempts: 0 };
+  if (!target.reset_master_password) {
+    await deps.jobs.setMasterSource(jobId, 'stored');
+    return { mode: 'reused', applied: true, attempts: 0 };
+  }
+  await deps.jobs.setMasterSource(jobId, 'reset');
 
   const password = deps.generatePassword();
   const version = (await deps.credentials.getMaster(target.resource_key, target.master_user))?.version ?? 0;

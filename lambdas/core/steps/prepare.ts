@@ -44,15 +44,9 @@ function refuseUnsupported(instance: DBInstance, cluster: DBCluster | undefined)
     if (cluster.Status !== 'available') {
       throw new DbrolesError(`cluster "${cluster.DBClusterIdentifier}" is "${cluster.Status}"; wait until it is available and run the job again`);
     }
-    if (cluster.MasterUserSecret) {
-      throw new DbrolesError(`cluster "${cluster.DBClusterIdentifier}" has its master password managed in AWS Secrets Manager; dbroles cannot reset it`);
-    }
   }
   if (instance.DBInstanceStatus !== 'available') {
     throw new DbrolesError(`instance "${id}" is "${instance.DBInstanceStatus}"; wait until it is available and run the job again`);
-  }
-  if (instance.MasterUserSecret) {
-    throw new DbrolesError(`instance "${id}" has its master password managed in AWS Secrets Manager; dbroles cannot reset it`);
   }
 }
 
@@ -78,6 +72,7 @@ function directTarget(request: JobRequest): DbTarget {
     vpc_id: null,
     security_group_ids: [],
     databases: t.databases ?? null,
+    master_secret_arn: null,
   };
 }
 
@@ -129,6 +124,8 @@ async function rdsTarget(request: JobRequest, jobId: string, deps: BaseDeps): Pr
     vpc_id: instance.DBSubnetGroup?.VpcId ?? null,
     security_group_ids: [...new Set(groups)],
     databases: null,
+    // RDS keeps the master password in Secrets Manager: dbroles reads it there and never resets it.
+    master_secret_arn: (cluster ? cluster.MasterUserSecret?.SecretArn : instance.MasterUserSecret?.SecretArn) ?? null,
   };
 }
 

@@ -4,7 +4,14 @@ import type { WorkflowDeps } from './deps.ts';
  * Runs one step, recording it in the job's `steps` (running, then completed or failed, with
  * times). The recorded failure message is the error's own message, which core keeps secret-free.
  */
-export async function trackStep<T>(deps: Pick<WorkflowDeps, 'jobs' | 'clock'>, jobId: string, step: string, run: () => Promise<T>): Promise<T> {
+export async function trackStep<T>(
+  deps: Pick<WorkflowDeps, 'jobs' | 'clock'>,
+  jobId: string,
+  step: string,
+  run: () => Promise<T>,
+  /** What the completed step says, from its result (e.g. where the master password came from). */
+  describe?: (result: T) => string | undefined,
+): Promise<T> {
   const startedAt = deps.clock().toISOString();
   await deps.jobs.setStep(jobId, step, { status: 'running', started_at: startedAt });
   let result: T;
@@ -16,6 +23,7 @@ export async function trackStep<T>(deps: Pick<WorkflowDeps, 'jobs' | 'clock'>, j
       .catch(() => undefined);
     throw error;
   }
-  await deps.jobs.setStep(jobId, step, { status: 'completed', started_at: startedAt, finished_at: deps.clock().toISOString() });
+  const message = describe?.(result);
+  await deps.jobs.setStep(jobId, step, { status: 'completed', started_at: startedAt, finished_at: deps.clock().toISOString(), ...(message ? { message } : {}) });
   return result;
 }

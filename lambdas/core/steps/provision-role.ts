@@ -7,7 +7,7 @@ import { errorMessage } from '../redact.ts';
 import { secretStoreChoice } from '../secrets/secret-stores.ts';
 import type { CredentialsInfo, RoleSecret, RoleSecretScope, RoleSecretStore } from '../secrets/types.ts';
 import { DbTargetSchema, type DbTarget } from '../target.ts';
-import { connectionTarget, loginDatabase, userLogsIn } from './database-login.ts';
+import { connectionTarget, currentMasterPassword, loginDatabase, userLogsIn } from './database-login.ts';
 import type { BaseDeps, DatabaseDeps } from './deps.ts';
 import { planRole, readOnlyMasterPassword } from './dry-run.ts';
 import { verifyRole, withVerify } from './verify-role.ts';
@@ -91,8 +91,7 @@ export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSche
     }
     const provisioned = await provisionUser(input, request, scope, store, deps);
     if (!request.job_steps.includes('verify') || provisioned.status !== 'completed') return provisioned;
-    const master = await deps.credentials.getMaster(target.resource_key, target.master_user);
-    return withVerify(provisioned, await verifyRole(target, tier, scope, store, master?.current ?? '', deps));
+    return withVerify(provisioned, await verifyRole(target, tier, scope, store, (await currentMasterPassword(target, deps)) ?? '', deps));
   });
 }
 
@@ -105,8 +104,9 @@ async function provisionUser(
   deps: BaseDeps & DatabaseDeps,
 ): Promise<RoleResult> {
   const { target, tier } = input;
-  const master = await deps.credentials.getMaster(target.resource_key, target.master_user);
-  if (!master?.current) throw new DbrolesError(`no working master password is stored for "${target.resource_key}"`);
+  const current = await currentMasterPassword(target, deps);
+  if (!current) throw new DbrolesError(`no working master password is stored for "${target.resource_key}"`);
+  const master = { current };
   const now = () => deps.clock().toISOString();
   const failed = (message: string): RoleResult => ({ ...result(scope, { status: 'failed', message }, null, now()), secret_store_failed: true });
 

@@ -1,3 +1,4 @@
+import { currentMasterPassword } from './database-login.ts';
 import * as z from 'zod';
 import { errorMessage } from '../redact.ts';
 import { buildHookRequest, buildHookResponse, loadStoredCredentials } from '../hook/runbook-inputs.ts';
@@ -53,7 +54,9 @@ export async function runHook(input: z.infer<typeof RunHookInputSchema>, deps: B
 
   const { target } = input;
   const jobRecord = await deps.jobs.get(input.job_id);
-  const master = await deps.credentials.getMaster(target.resource_key, target.master_user);
+  const master = target.master_secret_arn
+    ? { current: await currentMasterPassword(target, deps).catch(() => undefined), pending: undefined }
+    : await deps.credentials.getMaster(target.resource_key, target.master_user);
   let credentials;
   try {
     credentials = await loadStoredCredentials(jobRecord.job, deps.secretStores);

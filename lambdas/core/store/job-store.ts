@@ -34,6 +34,8 @@ export interface JobStore {
   putPlanItems(jobId: string, section: string, items: ReadonlyArray<PlanItem>): Promise<void>;
   /** A page of a dry-run job's plan, in the order the steps would run. */
   listPlanItems(jobId: string, limit: number, nextToken?: string): Promise<{ items: PlanItem[]; nextToken?: string }>;
+  /** Records where the master credential came from. */
+  setMasterSource(id: string, source: NonNullable<Job['master_source']>): Promise<void>;
   /** Sets the drift the `verify` step found, all users together. */
   setVerify(id: string, verify: NonNullable<Job['verify']>): Promise<void>;
   /** Sets a dry-run job's plan counts. */
@@ -156,6 +158,10 @@ export class DynamoJobStore implements JobStore {
       }),
     );
     return { items: (out.Items ?? []).map((i) => PlanItemSchema.parse(i)), nextToken: encodePageToken(out.LastEvaluatedKey) };
+  }
+
+  async setMasterSource(id: string, source: NonNullable<Job['master_source']>): Promise<void> {
+    await this.set(id, ['job', 'master_source'], source);
   }
 
   async setVerify(id: string, verify: NonNullable<Job['verify']>): Promise<void> {

@@ -27,4 +27,16 @@ describe('createJob', () => {
     expect((await w.jobs.get('job-no-start')).job.status).toMatchObject({ phase: 'failed', message: 'could not start the workflow: AccessDenied' });
     expect((await w.jobs.listRunning(100)).ids).not.toContain('job-no-start');
   });
+
+  it('keeps aws.master_password out of the job: stored encrypted as the offered master, never in the request', async () => {
+    const w = await workflowDepsFor(dynamo.endpoint);
+    const { job_id } = await createJob(
+      { ...request, job_steps: [], aws: { ...request.aws, master_reset: 'never', master_password: 'given-once-pw' } },
+      { ...w, orgId: 'o', starter: { start: async (id) => `arn:exec:${id}` } },
+    );
+    const record = await w.jobs.get(job_id);
+    expect(record.request.aws).toEqual({ instance_arn: request.aws.instance_arn, master_reset: 'never' });
+    expect(JSON.stringify(record)).not.toContain('given-once-pw');
+    expect(await w.credentials.getOfferedMaster(job_id)).toBe('given-once-pw');
+  });
 });

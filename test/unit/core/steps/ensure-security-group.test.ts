@@ -18,6 +18,7 @@ const rds = mockClient(RDSClient);
 const sts = mockSts();
 
 const target = (fields: Partial<DbTarget> = {}): DbTarget => ({
+  master_secret_arn: null,
   kind: 'aws',
   reset_master_password: false,
   db_arn: 'arn:aws:rds:us-east-1:111111111111:db:pg1',

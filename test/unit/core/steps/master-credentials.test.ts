@@ -35,6 +35,7 @@ const aurora: DbTarget = {
   vpc_id: 'vpc-1',
   security_group_ids: [],
   databases: null,
+  master_secret_arn: null,
 };
 
 beforeAll(async () => {

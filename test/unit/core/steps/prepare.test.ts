@@ -150,14 +150,17 @@ describe('prepare', () => {
     expect(out.target.default_database).toBeNull();
   });
 
-  it.each([
-    [{ status: 'stopped' }, /^instance "db4" is "stopped"; wait until it is available/],
-    [{ managed: true }, /^instance "db4" has its master password managed in AWS Secrets Manager/],
-  ])('refuses an instance that is %o', async (shape, message) => {
-    const instance = rdsInstance({ id: 'db4', engine: 'postgres', host: 'h', port: 5432, masterUser: 'admin', status: (shape as { status?: string }).status });
-    if ((shape as { managed?: boolean }).managed) instance.MasterUserSecret = { SecretArn: 'arn:aws:secretsmanager:x', SecretStatus: 'active' };
+  it('refuses an instance that is not available', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance({ id: 'db4', engine: 'postgres', host: 'h', port: 5432, masterUser: 'admin', status: 'stopped' })] });
+    await expect(prepare({ job_id: await jobFor('arn:aws:rds:us-east-1:111111111111:db:db4') }, deps)).rejects.toThrow(/^instance "db4" is "stopped"; wait until it is available/);
+  });
+
+  it("keeps an RDS-managed master secret's ARN on the target (the cluster's for Aurora), to read it instead of resetting", async () => {
+    const instance = rdsInstance({ id: 'db5', engine: 'postgres', host: 'h', port: 5432, masterUser: 'admin' });
+    instance.MasterUserSecret = { SecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!db-5', SecretStatus: 'active' };
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance] });
-    await expect(prepare({ job_id: await jobFor('arn:aws:rds:us-east-1:111111111111:db:db4') }, deps)).rejects.toThrow(message);
+    const out = await prepare({ job_id: await jobFor('arn:aws:rds:us-east-1:111111111111:db:db5') }, deps);
+    expect(out.target.master_secret_arn).toBe('arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!db-5');
   });
 
   it('refuses a database in an account outside the configured Organization, before any RDS call', async () => {
