@@ -243,6 +243,24 @@ describe('PostgreSQL 18 (embedded, SCRAM passwords)', () => {
       expect(changed.sort()).toEqual(['items', 'other']);
     });
 
+    it('grants the same whichever tier runs first: ro provisioned before hoop_ddl existed still gets what hoop_ddl creates later', async () => {
+      const su = embeddedAccess();
+      const id = suffix();
+      const master = `o${id}`;
+      const database = `order_${id}`;
+      await pgRun({ host: su.host, port: su.port, user: su.superuser, password: su.superPassword, database: 'postgres' }, [
+        `CREATE ROLE ${master} LOGIN CREATEROLE PASSWORD 'master-pw'`,
+        `CREATE DATABASE ${database} OWNER ${master}`,
+      ]);
+      const run = (tiers: Array<'ro' | 'ddl'>, dryRun = false) =>
+        provisionAnyEngine({ engine: 'postgres', target: { host: su.host, port: su.port, user: master, password: 'master-pw' }, tiers, userPrefix: `q${id}`, databases: [database], keepExistingPasswords: true, dryRun });
+      // As the workflow's three tasks can happen to run: ro first, when hoop_ddl does not exist yet.
+      expect((await run(['ro'])).status).toBe('completed');
+      expect((await run(['ddl'])).status).toBe('completed');
+      const plan = await run(['ro', 'ddl'], true);
+      expect(plan.plan?.filter((s) => !s.alreadyHeld).map((s) => s.sql)).toEqual([]);
+    });
+
     it('sends a SCRAM verifier, so the server never sees the password', async () => {
       const su = embeddedAccess();
       const prefix = `v${suffix()}`;

@@ -307,8 +307,10 @@ export function grantsInDatabase(plan: DatabaseGrantPlan, held: HeldPrivileges =
   // hoop_ddl owns what it creates, so it needs no default privileges for itself.
   const creators = plan.creators.filter((c) => c !== plan.user);
   out.push(...defaultPrivileges(creators, plan.user, plan.tier, true, held));
+  // Schemas too: ro and rw may have been granted before hoop_ddl existed (the tiers run at once),
+  // and without USAGE on a schema hoop_ddl creates later they could not reach its tables.
   for (const reader of plan.readersOfDdlObjects ?? []) {
-    out.push(...defaultPrivileges([plan.user], reader.user, reader.tier, false, held));
+    out.push(...defaultPrivileges([plan.user], reader.user, reader.tier, true, held));
   }
   return out;
 }

@@ -100,6 +100,7 @@ class PostgresVerifySession implements VerifySession {
           for (const [objtype, privileges, what] of [
             ['r', sql.TABLE_PRIVILEGES[user.tier], 'tables'],
             ['S', sql.SEQUENCE_PRIVILEGES[user.tier], 'sequences'],
+            ['n', sql.SCHEMA_PRIVILEGES[user.tier], 'schemas'],
           ] as const) {
             for (const privilege of list(privileges).filter((p) => !held.byDefault(creator, objtype, user.name, p))) {
               findings.push(at('missing', `default privileges of ${creator}`, `${privilege} on new ${what}`, `${user.name} will not get ${privilege} on ${what} ${creator} creates later`));
