@@ -114,6 +114,29 @@ describe.skipIf(!present)('the web console in Chromium', () => {
     await shot('06-review');
   });
 
+  it('shows the plan of a dry run from the form: every change listed, passwords REDACTED, nothing created', async () => {
+    await page.goto(`${runtime.url}/#/direct`);
+    await page.getByRole('textbox', { name: 'Master password' }).waitFor();
+    const field = (label: string) => page.getByRole('textbox', { name: label, exact: true });
+    await field('Host').fill(PG_HOST);
+    await field('Port').fill(String(PG_PORT));
+    await field('Master user').fill(admin);
+    await page.getByRole('textbox', { name: 'Master password' }).fill(`pw-${s}`);
+    await field('Databases').fill(database);
+    await field('Name').fill(`plan-${s}`);
+    await field('Connection prefix').fill(`plan-${s}`);
+    await page.getByRole('checkbox', { name: 'Show the plan only (dry run)' }).check();
+    await page.getByRole('button', { name: 'Provision database' }).click();
+    await page.waitForURL(/#\/jobs\/.+/);
+    await page.getByText('plan only: nothing was changed').first().waitFor({ timeout: 30_000 });
+    await shot('07b-plan');
+    await expect.poll(async () => page.getByText(/GRANT SELECT ON ALL TABLES IN SCHEMA .*"app".* TO "hoop_ro"/).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await page.getByText(/PASSWORD 'REDACTED'/).count()).toBeGreaterThan(0);
+    expect(await page.getByRole('heading', { name: /Plan/ }).count()).toBeGreaterThan(0);
+    expect((await runtime.deps.connections.list()).filter((c) => c.name.startsWith(`plan-${s}`))).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
   it('provisions the local PostgreSQL from the form and follows the job live to completed', async () => {
     await page.goto(`${runtime.url}/#/direct`);
     await page.getByRole('textbox', { name: 'Master password' }).waitFor();

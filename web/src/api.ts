@@ -1,11 +1,11 @@
 import { createContext, useContext } from 'react';
 import type { ConnectionCredentials } from '../../lambdas/api/connections.ts';
 import type { AccountItem, InstanceItem } from '../../lambdas/core/aws/discovery.ts';
-import type { DatabaseOutcomeItem, Job, JobRequestInput } from '../../lambdas/core/job.ts';
+import type { DatabaseOutcomeItem, Job, JobRequestInput, PlanItem } from '../../lambdas/core/job.ts';
 import type { Connection } from '../../lambdas/core/store/connection-store.ts';
 
 // The API's own types, imported as types only: nothing of the server is bundled into the page.
-export type { AccountItem, Connection, ConnectionCredentials, DatabaseOutcomeItem, InstanceItem, Job, JobRequestInput };
+export type { AccountItem, Connection, ConnectionCredentials, DatabaseOutcomeItem, InstanceItem, Job, JobRequestInput, PlanItem };
 
 export interface UserInfo {
   account_id: string;
@@ -81,6 +81,8 @@ export class Api {
   job = (id: string) => this.request<Job>('GET', `/api/dbroles/jobs/${encodeURIComponent(id)}`);
   jobDatabases = (id: string, nextToken?: string) =>
     this.request<Page<DatabaseOutcomeItem>>('GET', `/api/dbroles/jobs/${encodeURIComponent(id)}/databases?limit=1000${nextToken ? `&next_token=${encodeURIComponent(nextToken)}` : ''}`);
+  jobPlan = (id: string, nextToken?: string) =>
+    this.request<Page<PlanItem>>('GET', `/api/dbroles/jobs/${encodeURIComponent(id)}/plan?limit=1000${nextToken ? `&next_token=${encodeURIComponent(nextToken)}` : ''}`);
   connections = () => this.request<{ items: Connection[] }>('GET', '/api/connections');
   credentials = (name: string) => this.request<ConnectionCredentials>('GET', `/api/connections/${encodeURIComponent(name)}/credentials`);
 }

@@ -19,6 +19,8 @@ export interface JobOptions {
   kmsKeyId: string;
   rotatePasswords: boolean;
   hardenPublicSchema: boolean;
+  /** A plan only: the job records what it would change, and changes nothing. */
+  dryRun: boolean;
 }
 
 export const DEFAULT_JOB_OPTIONS: JobOptions = {
@@ -30,6 +32,7 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = {
   kmsKeyId: '',
   rotatePasswords: false,
   hardenPublicSchema: false,
+  dryRun: false,
 };
 
 /** The API's own check of `connection_prefix_name`, so a bad prefix is caught before the POST. */
@@ -56,6 +59,7 @@ export function optionFields(o: JobOptions): Omit<JobRequestInput, 'connection_p
       : {}),
     ...(o.rotatePasswords ? { rotate_passwords: true } : {}),
     ...(o.hardenPublicSchema ? { harden_public_schema: true } : {}),
+    ...(o.dryRun ? { dry_run: true } : {}),
   };
 }
 

@@ -50,6 +50,11 @@ export function JobOptionsForm({ value, onChange, postgres }: { value: JobOption
             </FormField>
           </SpaceBetween>
         ) : null}
+        <FormField label="Plan">
+          <Checkbox checked={value.dryRun} onChange={(e) => set({ dryRun: e.detail.checked })} description="Read everything and list each change the job would make, on the job's page; change nothing.">
+            Show the plan only (dry run)
+          </Checkbox>
+        </FormField>
         <FormField label="Passwords">
           <SpaceBetween size="xxs">
             <Checkbox checked={value.rotatePasswords} onChange={(e) => set({ rotatePasswords: e.detail.checked })} description="Otherwise stored passwords that still log in are kept.">

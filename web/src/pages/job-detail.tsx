@@ -7,7 +7,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import Spinner from '@cloudscape-design/components/spinner';
 import Table from '@cloudscape-design/components/table';
 import { useQuery } from '@tanstack/react-query';
-import { useApi, type Api, type DatabaseOutcomeItem, type Job } from '../api.ts';
+import { useApi, type Api, type DatabaseOutcomeItem, type Job, type PlanItem } from '../api.ts';
 import { EmptyState, ErrorAlert } from '../components/query-states.tsx';
 import { duration, formatTime, Status } from '../components/status.tsx';
 
@@ -64,6 +64,48 @@ function OutcomeGrid({ outcomes, loading }: { outcomes: DatabaseOutcomeItem[]; l
   );
 }
 
+/** A dry-run job's plan: every change it would make, in step order; the no-ops (already so) dimmed. */
+function PlanTable({ api, id, summary }: { api: Api; id: string; summary: NonNullable<Job['plan']> }) {
+  const plan = useQuery({
+    queryKey: ['job-plan', id],
+    queryFn: async () => {
+      const items: PlanItem[] = [];
+      let token: string | undefined;
+      do {
+        const page = await api.jobPlan(id, token);
+        items.push(...page.items);
+        token = page.next_token ?? undefined;
+      } while (token && items.length < 50_000);
+      return items;
+    },
+  });
+  const kinds = Object.entries(summary.by_kind).map(([kind, n]) => `${n} ${kind}`).join(', ');
+  return (
+    <>
+      <Table
+        header={
+          <Header variant="h2" counter={`(${summary.changes} change${summary.changes === 1 ? '' : 's'})`} description={`Plan only: nothing was changed. ${summary.changes ? `Changes: ${kinds}. ` : ''}${summary.no_ops} already so.`}>
+            Plan
+          </Header>
+        }
+        items={plan.data ?? []}
+        loading={plan.isPending}
+        loadingText="Loading the plan"
+        wrapLines
+        columnDefinitions={[
+          { id: 'change', header: 'Change', cell: (i) => (i.already_held ? <Box color="text-status-inactive">already so</Box> : <Status status="planned">to do</Status>), minWidth: 120 },
+          { id: 'kind', header: 'Kind', cell: (i) => i.kind },
+          { id: 'database', header: 'Database', cell: (i) => i.database ?? '-' },
+          { id: 'user', header: 'User', cell: (i) => i.user ?? '-' },
+          { id: 'action', header: 'What', cell: (i) => <Box variant="code">{i.action}</Box> },
+        ]}
+        empty={<EmptyState title="Nothing to do">The plan holds no change.</EmptyState>}
+      />
+      <ErrorAlert error={plan.error} header="The plan could not be read" />
+    </>
+  );
+}
+
 /** One job, refreshed every 1.5 s while it runs. */
 export default function JobDetailPage({ id }: { id: string }) {
   const api = useApi();
@@ -101,6 +143,8 @@ export default function JobDetailPage({ id }: { id: string }) {
             { label: 'Account', value: j.spec.account_arn || '-' },
             { label: 'Tags', value: j.spec.db_tags.map((t) => `${t.key}=${t.value}`).join(', ') || '-' },
             { label: 'Webhook', value: j.webhook ? `${j.webhook.sent ? 'sent' : 'not sent'}: ${j.webhook.message}` : '-' },
+            { label: 'Master password', value: j.master_source ?? '-' },
+            { label: 'Verify', value: j.verify ? `${j.verify.status}: ${j.verify.summary.missing} missing, ${j.verify.summary.login_failed} login failed, ${j.verify.summary.extra} extra` : '-' },
             { label: 'Execution', value: console ? <Link external href={console}>{j.execution_arn}</Link> : (j.execution_arn ?? '-') },
           ]}
         />
@@ -133,7 +177,8 @@ export default function JobDetailPage({ id }: { id: string }) {
         ]}
         empty={<EmptyState title="No result yet">{running(j) ? 'The users are being provisioned.' : 'This job ended before provisioning.'}</EmptyState>}
       />
-      <OutcomeGrid outcomes={outcomes.data ?? []} loading={outcomes.isPending && job.isSuccess} />
+      {j.plan ? <PlanTable api={api} id={j.id} summary={j.plan} /> : null}
+      {j.plan ? null : <OutcomeGrid outcomes={outcomes.data ?? []} loading={outcomes.isPending && job.isSuccess} />}
       <ErrorAlert error={outcomes.error} header="The per-database outcomes could not be read" />
       {j.hook_status ? (
         <Container header={<Header variant="h2" description={`exit code ${j.hook_status.exit_code}, ${j.hook_status.execution_time_sec.toFixed(1)} s`}>Runbook hook</Header>}>
