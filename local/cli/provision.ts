@@ -10,16 +10,11 @@ import { PLAN_ONLY_MESSAGE } from '../../lambdas/core/job.ts';
 import { summarizePlan } from '../../lambdas/core/plan.ts';
 import { formatPlan } from './plan-output.ts';
 import { SecretFile } from './secret-file.ts';
-import { ConnectionOptionsSchema, parseOptions, targetFrom, withConnectionOptions } from './target-options.ts';
+import { ConnectionOptionsSchema, parseOptions, targetFrom, UserSetOptionFields, withConnectionOptions } from './target-options.ts';
 import type { CliIo } from './io.ts';
 
 const OptionsSchema = ConnectionOptionsSchema.extend({
-  databases: z.string().optional(),
-  roles: z
-    .string()
-    .transform((s) => [...new Set(s.split(',').map((r) => r.trim()).filter(Boolean))])
-    .pipe(z.array(z.enum(ROLE_TIERS)).min(1, 'name at least one of ro, rw, ddl')),
-  prefix: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,24}$/, 'must start with a letter: letters, digits and _ only, at most 25 characters'),
+  ...UserSetOptionFields,
   output: z.string().min(1).optional(),
   concurrency: z.coerce.number().int().min(1).max(64),
   hardenPublicSchema: z.boolean().default(false),

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import * as z from 'zod';
 import { DEFAULT_PORTS, engineFamily } from '../../lambdas/core/engines/index.ts';
-import { ENGINE_FAMILIES, type ConnectionTarget, type EngineName } from '../../lambdas/core/engines/types.ts';
+import { ENGINE_FAMILIES, ROLE_TIERS, type ConnectionTarget, type EngineName } from '../../lambdas/core/engines/types.ts';
 import { UsageError } from '../../lambdas/core/errors.ts';
 
 /** The flags that say which server to reach and as which master: `provision` and `verify` share them. */
@@ -26,6 +26,16 @@ export const ConnectionOptionsSchema = z.object({
   connectTimeout: z.coerce.number().int().min(1).max(600),
 });
 export type ConnectionOptions = z.infer<typeof ConnectionOptionsSchema>;
+
+/** Which users, in which databases: `--databases`, `--roles`, `--prefix` (provision and verify). */
+export const UserSetOptionFields = {
+  databases: z.string().optional(),
+  roles: z
+    .string()
+    .transform((s) => [...new Set(s.split(',').map((r) => r.trim()).filter(Boolean))])
+    .pipe(z.array(z.enum(ROLE_TIERS)).min(1, 'name at least one of ro, rw, ddl')),
+  prefix: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,24}$/, 'must start with a letter: letters, digits and _ only, at most 25 characters'),
+};
 
 export function withConnectionOptions(command: Command): Command {
   return command

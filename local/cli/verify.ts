@@ -7,15 +7,10 @@ import { DEFAULT_DATABASE_CONCURRENCY, DEFAULT_USER_PREFIX } from '../../lambdas
 import { VERIFIERS } from '../../lambdas/core/verifiers.ts';
 import { verifyServer, type Finding, type VerifiedUser, type VerifyReport } from '../../lambdas/core/verify.ts';
 import { painter, type CliIo } from './io.ts';
-import { ConnectionOptionsSchema, parseOptions, targetFrom, withConnectionOptions } from './target-options.ts';
+import { ConnectionOptionsSchema, parseOptions, targetFrom, UserSetOptionFields, withConnectionOptions } from './target-options.ts';
 
 const OptionsSchema = ConnectionOptionsSchema.extend({
-  databases: z.string().optional(),
-  roles: z
-    .string()
-    .transform((s) => [...new Set(s.split(',').map((r) => r.trim()).filter(Boolean))])
-    .pipe(z.array(z.enum(ROLE_TIERS)).min(1, 'name at least one of ro, rw, ddl')),
-  prefix: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,24}$/, 'must start with a letter: letters, digits and _ only, at most 25 characters'),
+  ...UserSetOptionFields,
   login: z.boolean().default(false),
   credentials: z.string().min(1).optional(),
   json: z.boolean().default(false),

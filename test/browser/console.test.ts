@@ -28,6 +28,19 @@ describe.skipIf(!present)('the web console in Chromium', () => {
   let page: Page;
   let org: ReturnType<typeof fakeOrganization>;
   const consoleErrors: string[] = [];
+  /** The "Database given directly" form, filled for the local PostgreSQL and this file's master. */
+  const fillDirectForm = async (name: string, connectionPrefix: string) => {
+    await page.goto(`${runtime.url}/#/direct`);
+    await page.getByRole('textbox', { name: 'Master password' }).waitFor();
+    const field = (label: string) => page.getByRole('textbox', { name: label, exact: true });
+    await field('Host').fill(PG_HOST);
+    await field('Port').fill(String(PG_PORT));
+    await field('Master user').fill(admin);
+    await page.getByRole('textbox', { name: 'Master password' }).fill(`pw-${s}`);
+    await field('Databases').fill(database);
+    await field('Name').fill(name);
+    await field('Connection prefix').fill(connectionPrefix);
+  };
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
@@ -115,16 +128,7 @@ describe.skipIf(!present)('the web console in Chromium', () => {
   });
 
   it('shows the plan of a dry run from the form: every change listed, passwords REDACTED, nothing created', async () => {
-    await page.goto(`${runtime.url}/#/direct`);
-    await page.getByRole('textbox', { name: 'Master password' }).waitFor();
-    const field = (label: string) => page.getByRole('textbox', { name: label, exact: true });
-    await field('Host').fill(PG_HOST);
-    await field('Port').fill(String(PG_PORT));
-    await field('Master user').fill(admin);
-    await page.getByRole('textbox', { name: 'Master password' }).fill(`pw-${s}`);
-    await field('Databases').fill(database);
-    await field('Name').fill(`plan-${s}`);
-    await field('Connection prefix').fill(`plan-${s}`);
+    await fillDirectForm(`plan-${s}`, `plan-${s}`);
     await page.getByRole('checkbox', { name: 'Show the plan only (dry run)' }).check();
     await page.getByRole('button', { name: 'Provision database' }).click();
     await page.waitForURL(/#\/jobs\/.+/);
@@ -138,16 +142,7 @@ describe.skipIf(!present)('the web console in Chromium', () => {
   });
 
   it('provisions the local PostgreSQL from the form and follows the job live to completed', async () => {
-    await page.goto(`${runtime.url}/#/direct`);
-    await page.getByRole('textbox', { name: 'Master password' }).waitFor();
-    const field = (label: string) => page.getByRole('textbox', { name: label, exact: true });
-    await field('Host').fill(PG_HOST);
-    await field('Port').fill(String(PG_PORT));
-    await field('Master user').fill(admin);
-    await page.getByRole('textbox', { name: 'Master password' }).fill(`pw-${s}`);
-    await field('Databases').fill(database);
-    await field('Name').fill(`web-${s}`);
-    await field('Connection prefix').fill(prefix);
+    await fillDirectForm(`web-${s}`, prefix);
     await shot('07-direct');
     // An API refusal reads as the API's message: this server has no Vault.
     await page.getByRole('radio', { name: 'HashiCorp Vault (KV v2)' }).check();

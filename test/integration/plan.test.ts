@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlannedStatement } from '../../lambdas/core/engines/types.ts';
-import { runCli } from '../../local/cli/program.ts';
+import { cli } from '../support/cli.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded-postgres.ts';
 import { createRdsLikeMaster, mysqlRun, type MysqlLogin } from '../support/mysql.ts';
 import { pgQuery, pgRun } from '../support/pg.ts';
@@ -14,19 +14,6 @@ interface PlanOutput {
   plan: PlannedStatement[];
 }
 
-/** Runs the CLI in this process with the master password in the environment. */
-async function cli(args: string[], password: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const variable = `DBROLES_TEST_MASTER_${suffix()}`;
-  process.env[variable] = password;
-  try {
-    const code = await runCli([...args, '--password-env', variable], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), stderrIsTTY: false });
-    return { code, stdout, stderr };
-  } finally {
-    delete process.env[variable];
-  }
-}
 
 const WRITING = /^(CREATE|ALTER|GRANT|REVOKE|DROP|INSERT|UPDATE|DELETE|TRUNCATE|COMMENT|SECURITY|SET|RESET|BEGIN|START|COMMIT|LOCK|DO|CALL|RENAME|FLUSH)\b/i;
 const firstWord = (sql: string) => sql.trim().split(/\s+/)[0]?.toUpperCase() ?? '';

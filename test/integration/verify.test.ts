@@ -3,25 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../lambdas/core/verify.ts';
-import { runCli } from '../../local/cli/program.ts';
+import { cli } from '../support/cli.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../local/embedded-postgres.ts';
 import { createRdsLikeMaster, mysqlRun, type MysqlLogin } from '../support/mysql.ts';
 import { pgRun } from '../support/pg.ts';
 import { MYSQL_HOST, MYSQL_PORT, MYSQL_ROOT, MYSQL_ROOT_PASSWORD, PG_HOST, PG_PORT, PG_SUPERUSER, suffix } from '../support/servers.ts';
 
-/** Runs the CLI in this process with the master password in the environment. */
-async function cli(args: string[], password: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const variable = `DBROLES_TEST_MASTER_${suffix()}`;
-  process.env[variable] = password;
-  try {
-    const code = await runCli([...args, '--password-env', variable], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), stderrIsTTY: false });
-    return { code, stdout, stderr };
-  } finally {
-    delete process.env[variable];
-  }
-}
 
 let dir: string;
 beforeAll(async () => {

@@ -87,6 +87,26 @@ class SqlServerSession implements ProvisionerSession {
   }
 }
 
+/** How dbroles reaches SQL Server: TLS always (the certificate checked unless a test says otherwise), `max` connections. */
+export function poolConfig(target: ConnectionTarget, database: string, max: number): mssql.config {
+  return {
+    server: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database,
+    connectionTimeout: (target.connectTimeoutSeconds ?? 10) * 1000,
+    requestTimeout: 120_000,
+    pool: { min: 0, max },
+    options: {
+      encrypt: true,
+      trustServerCertificate: target.tls?.rejectUnauthorized === false,
+      ...(target.tls?.ca ? { cryptoCredentialsDetails: { ca: target.tls.ca } } : {}),
+      appName: 'dbroles',
+    },
+  };
+}
+
 /** SQL Server (RDS sqlserver-ee, -se, -ex, -web), with a driver that tests can replace. */
 export function createSqlServerProvisioner(driver: MssqlDriver = mssql) {
   return {
@@ -96,22 +116,7 @@ export function createSqlServerProvisioner(driver: MssqlDriver = mssql) {
       (error as { code?: string }).code === 'ELOGIN' || (error as { number?: number }).number === 18456,
     async connect(target: ConnectionTarget, stats?: SqlStats, options: SessionOptions = {}): Promise<ProvisionerSession> {
       const database = target.database ?? 'master';
-      const pool = new driver.ConnectionPool({
-        server: target.host,
-        port: target.port,
-        user: target.user,
-        password: target.password,
-        database,
-        connectionTimeout: (target.connectTimeoutSeconds ?? 10) * 1000,
-        requestTimeout: 120_000,
-        pool: { min: 0, max: 4 },
-        options: {
-          encrypt: true,
-          trustServerCertificate: target.tls?.rejectUnauthorized === false,
-          ...(target.tls?.ca ? { cryptoCredentialsDetails: { ca: target.tls.ca } } : {}),
-          appName: 'dbroles',
-        },
-      });
+      const pool = new driver.ConnectionPool(poolConfig(target, database, 4));
       if (stats) stats.connections += 1;
       await pool.connect();
       try {

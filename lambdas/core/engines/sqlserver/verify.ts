@@ -1,7 +1,7 @@
 import mssql from 'mssql';
 import type { Finding, VerifiedUser, Verifier, VerifySession } from '../../verify.ts';
 import type { ConnectionTarget } from '../types.ts';
-import type { MssqlDriver } from './index.ts';
+import { poolConfig, type MssqlDriver } from './index.ts';
 import { quoteMssqlIdent as ident } from './quote.ts';
 import * as sql from './sql.ts';
 
@@ -85,17 +85,7 @@ class SqlServerVerifySession implements VerifySession {
   }
 }
 
-const poolFor = (driver: MssqlDriver, target: ConnectionTarget, database: string) =>
-  new driver.ConnectionPool({
-    server: target.host,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-    database,
-    connectionTimeout: (target.connectTimeoutSeconds ?? 10) * 1000,
-    pool: { min: 0, max: 1 },
-    options: { encrypt: true, trustServerCertificate: target.tls?.rejectUnauthorized === false, appName: 'dbroles' },
-  });
+const poolFor = (driver: MssqlDriver, target: ConnectionTarget, database: string) => new driver.ConnectionPool(poolConfig(target, database, 1));
 
 /**
  * SQL Server verify, with a driver tests can replace. Its login check logs in only: the action
