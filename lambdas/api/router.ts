@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { JobServiceDeps, JobStarter } from '../core/job-service.ts';
-import type { BaseDeps } from '../core/steps/deps.ts';
+import type { BaseDeps, SecretStoreDeps } from '../core/steps/deps.ts';
 import type { SecretStores } from '../core/secrets/secret-stores.ts';
 import type { ConnectionStore } from '../core/store/connection-store.ts';
 import { CREDENTIALS_ROUTE, getConnection, getConnectionCredentials, listConnections } from './connections.ts';
@@ -18,7 +18,7 @@ export interface ApiDeps extends JobServiceDeps, IntegrationDeps {
 }
 
 /** The API's dependencies, from the workflow's (one set of stores and AWS access) plus how jobs start. */
-export function apiDepsFrom(w: BaseDeps, defaultRegion: string, starter: JobStarter, auditLog?: ApiDeps['auditLog']): ApiDeps {
+export function apiDepsFrom(w: BaseDeps & SecretStoreDeps, defaultRegion: string, starter: JobStarter, auditLog?: ApiDeps['auditLog']): ApiDeps {
   if (!w.awsSettings) throw new Error('the API needs the AWS settings store');
   return {
     jobs: w.jobs,

@@ -2,7 +2,7 @@ import { apiDepsFrom, type ApiDeps } from '../api/router.ts';
 import { ApiEnvSchema } from '../api/env.ts';
 import { stepFunctionsStarter } from '../api/sfn-starter.ts';
 import { ALL_AWS_CLIENTS } from '../core/aws/clients/all.ts';
-import { buildBaseDeps } from './deps.ts';
+import { buildBaseDeps, secretStoresFrom } from './deps.ts';
 import { WorkflowEnvSchema } from './env.ts';
 import { logger } from './logger.ts';
 
@@ -17,6 +17,6 @@ export function apiDeps(): ApiDeps {
   if (api) return api;
   const env = ApiEnvSchema.parse(process.env);
   const base = buildBaseDeps(WorkflowEnvSchema.parse(process.env), ALL_AWS_CLIENTS);
-  api = apiDepsFrom(base, env.AWS_REGION, stepFunctionsStarter(env.STATE_MACHINE_ARN), (event) => logger.info('credentials read', event));
+  api = apiDepsFrom({ ...base, secretStores: secretStoresFrom(WorkflowEnvSchema.parse(process.env)) }, env.AWS_REGION, stepFunctionsStarter(env.STATE_MACHINE_ARN), (event) => logger.info('credentials read', event));
   return api;
 }

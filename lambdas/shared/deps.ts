@@ -56,24 +56,37 @@ export function vaultClientFrom(env: WorkflowEnv, secretsManager: SecretsManager
  * What every function builds at cold start: the stores, AWS access with the clients its task calls,
  * the settings. No database driver, svix, git or Lambda client: those are the extras below.
  */
-export function buildBaseDeps(env: WorkflowEnv, clients: AwsClientFactories): BaseDeps {
+/** The one table and the cipher of its password envelopes. */
+function tableAccess(env: WorkflowEnv) {
   // A local endpoint (dynalite) gets its own dummy credentials, so AWS credentials in the environment stay for AWS.
   const doc = createDocumentClient(env.DYNAMODB_ENDPOINT ? localDynamoConfig(env.DYNAMODB_ENDPOINT, env.DYNAMODB_SOCKET) : {});
-  const table = env.DBROLES_TABLE;
   const cipher = env.CREDENTIALS_KMS_KEY_ID
     ? new KmsEnvelopeCipher(new KMSClient({}), env.CREDENTIALS_KMS_KEY_ID)
     : new LocalKeyCipher(Buffer.from(env.DBROLES_LOCAL_KEY ?? '', 'base64'));
-  const awsSettings = new DynamoAwsSettingsStore(doc, table, cipher);
+  return { doc, table: env.DBROLES_TABLE, cipher };
+}
+
+/**
+ * The stores of the users' credentials (dbroles' own, Vault, Secrets Manager): built only by the
+ * functions that write or read them (ProvisionRole, RunHook, the API), so the others bundle no
+ * Secrets Manager client and no Vault client.
+ */
+export function secretStoresFrom(env: WorkflowEnv): SecretStores {
+  const { doc, table, cipher } = tableAccess(env);
   const secretsManager = new SecretsManagerClient({});
-  const secretStores = new SecretStores({
+  return new SecretStores({
     database: new DatabaseRoleSecretStore(doc, table, cipher),
     vault: vaultClientFrom(env, secretsManager),
     secretsManager: env.SECRETS_MANAGER_ENABLED === 'true' ? { client: secretsManager, allowedPrefix: env.SECRETS_MANAGER_NAME_PREFIX } : undefined,
   });
+}
+
+export function buildBaseDeps(env: WorkflowEnv, clients: AwsClientFactories): BaseDeps {
+  const { doc, table, cipher } = tableAccess(env);
+  const awsSettings = new DynamoAwsSettingsStore(doc, table, cipher);
   return {
     jobs: new DynamoJobStore(doc, table),
     credentials: new DynamoCredentialStore(doc, table, cipher),
-    secretStores,
     locks: new DynamoLockStore(doc, table),
     connections: new DynamoConnectionStore(doc, table),
     aws: new ConfiguredAwsAccess(awsSettings, {

@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { LambdaHookRunner, LocalHookRunner } from '../core/hook/hook-runner.ts';
 import { DirRunbookSource, GitRunbookSource, type RunbookSource } from '../core/hook/runbook-source.ts';
 import type { HookDeps } from '../core/steps/deps.ts';
+import { secretStoresFrom } from './deps.ts';
 import type { WorkflowEnv } from './env.ts';
 
 /** The runbook source the environment names: a git repository, a local folder, or none. */
@@ -23,6 +24,7 @@ export function runbookSourceFrom(env: WorkflowEnv, secretsManager: SecretsManag
 export function hookDeps(env: WorkflowEnv): HookDeps {
   const secretsManager = new SecretsManagerClient({});
   return {
+    secretStores: secretStoresFrom(env),
     runbooks: runbookSourceFrom(env, secretsManager),
     hookRunner: env.HOOK_RUNNER_FUNCTION_NAME ? new LambdaHookRunner(new LambdaClient({}), env.HOOK_RUNNER_FUNCTION_NAME) : new LocalHookRunner(),
   };

@@ -48,8 +48,6 @@ export interface BaseDeps {
   readonly jobs: JobStore;
   /** Master credentials (dbroles' own table). */
   readonly credentials: CredentialStore;
-  /** Where the provisioned users' credentials go, as each job chooses. */
-  readonly secretStores: SecretStores;
   readonly locks: LockStore;
   readonly connections: ConnectionStore;
   readonly aws: AwsAccess;
@@ -60,8 +58,13 @@ export interface BaseDeps {
   readonly config: WorkflowConfig;
 }
 
+/** Where the provisioned users' credentials go, as each job chooses (Vault, Secrets Manager): only where they are written or read. */
+export interface SecretStoreDeps {
+  readonly secretStores: SecretStores;
+}
+
 /** The steps that log in to the database: the drivers of the families this function serves. */
-export interface DatabaseDeps {
+export interface DatabaseDeps extends SecretStoreDeps {
   readonly provisioners: Provisioners;
   /** What reads the users' privileges back (the `verify` step), for the same families. */
   readonly verifiers: Verifiers;
@@ -73,7 +76,7 @@ export interface WebhookDeps {
 }
 
 /** RunHook: where the runbook comes from (undefined: no hook runs) and how it runs. */
-export interface HookDeps {
+export interface HookDeps extends SecretStoreDeps {
   readonly runbooks?: RunbookSource;
   readonly hookRunner: HookRunner;
 }
