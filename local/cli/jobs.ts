@@ -33,6 +33,8 @@ function summary(job: Job): string {
     `  database: ${job.spec.db_arn}${job.spec.db_engine ? ` (${job.spec.db_engine})` : ''}`,
     `  created:  ${job.created_at}${job.completed_at ? `, finished ${job.completed_at}` : ''}`,
   ];
+  if (job.master_source) lines.push(`  master:   ${job.master_source}`);
+  if (job.verify) lines.push(`  verify:   ${job.verify.status}: ${job.verify.summary.missing} missing, ${job.verify.summary.login_failed} login failed, ${job.verify.summary.extra} extra`);
   if (job.plan) lines.push(`  plan:     ${job.plan.changes} change(s), ${job.plan.no_ops} no-op(s) (dbroles jobs get ${job.id} --plan)`);
   for (const r of job.status.result) {
     const { total, completed } = r.database_counts;
@@ -92,6 +94,7 @@ async function requestFromFlags(raw: Record<string, unknown>): Promise<unknown> 
     rotate_passwords: Boolean(raw.rotatePasswords),
     harden_public_schema: Boolean(raw.hardenPublicSchema),
     dry_run: Boolean(raw.dryRun),
+    verify_only: Boolean(raw.verifyOnly),
     ...(raw.vaultSecretId ? { vault_provider: { secret_id: raw.vaultSecretId } } : {}),
     ...(raw.secretsManager ? { aws_secrets_manager: { name_prefix: typeof raw.secretsManager === 'string' ? raw.secretsManager : undefined, kms_key_id: raw.kmsKeyId } } : {}),
   };
@@ -140,7 +143,7 @@ export function jobsCommand(io: CliIo, setExitCode: (code: number) => void): Com
       .option('--name <name>', 'a name for the database (default: the host)')
       .option('--reset-master-password', 'reset the master password through the database')
       .option('--prefix <prefix>', 'connection name prefix: resource roles are <prefix>-ro|rw|ddl', 'dbroles')
-      .option('--steps <list>', 'job steps: create-connections,send-webhook', 'create-connections')
+      .option('--steps <list>', 'job steps: create-connections,send-webhook,verify', 'create-connections')
       .option('--agent-id <id>', 'agent id written into the resource roles')
       .option('--vault-secret-id <id>', "keep the users' credentials in Vault KV v2 at <id><user>_<host> (needs VAULT_ADDR on the server)")
       .option('--secrets-manager [name-prefix]', "keep the users' credentials in AWS Secrets Manager, named <name-prefix><prefix>-<tier> (default prefix dbroles/)")
@@ -148,6 +151,7 @@ export function jobsCommand(io: CliIo, setExitCode: (code: number) => void): Com
       .option('--rotate-passwords', 'set new passwords even where the stored ones still log in')
       .option('--harden-public-schema', 'PostgreSQL: REVOKE CREATE ON SCHEMA public FROM PUBLIC in every database (changes it for every user)')
       .option('--dry-run', 'a plan only: read everything, change nothing, and record what a run would do (see jobs get --plan)')
+      .option('--verify-only', 'change nothing: only read back what each user holds, and report drift (add verify to --steps to verify after provisioning)')
       .option('--wait', 'follow the job until it ends')
       .option('--timeout <seconds>', 'with --wait, give up after this long', '900')
       .action(async (raw: Record<string, unknown>) => {
