@@ -42,12 +42,25 @@ export function dynamoClientConfig(endpoint: string, socketPath?: string): Dynam
 /** Credentials dynalite accepts; it checks none. */
 export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** Creates the dbroles table (the same keys as lib/storage.ts) unless it exists. */
+/**
+ * Waits until the table is ACTIVE: dynalite answers ResourceNotFoundException to a query while a new
+ * table is still CREATING, even with createTableMs 0 (its switch to ACTIVE is a timer, late on a busy machine).
+ */
+async function untilActive(client: DynamoDBClient, table: string): Promise<void> {
+  for (let waited = 0; waited < 30_000; waited += 20) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`the local table ${table} did not become ACTIVE`);
+}
+
+/** Creates the dbroles table (the same keys as lib/storage.ts) unless it exists, and waits until it is ACTIVE. */
 export async function ensureTable(endpoint: string, table: string, socketPath?: string): Promise<void> {
   const client = new DynamoDBClient(dynamoClientConfig(endpoint, socketPath));
   try {
     await client.send(new DescribeTableCommand({ TableName: table }));
-    return;
+    return await untilActive(client, table);
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
   }
@@ -73,4 +86,5 @@ export async function ensureTable(endpoint: string, table: string, socketPath?: 
       ],
     }),
   );
+  await untilActive(client, table);
 }
