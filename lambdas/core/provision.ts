@@ -35,6 +35,8 @@ export interface ProvisionRolesRequest {
   readonly hardenPublicSchema?: boolean;
   /** Other sessions of the same job on this server at once (the workflow runs one per tier), sharing its free connection slots. @default 1 */
   readonly sessionsSharing?: number;
+  /** `iam`: users log in with IAM tokens and have no password (RDS PostgreSQL and MySQL). @default password */
+  readonly auth?: 'password' | 'iam';
   /** Read the catalogs and record what would be sent, sending no writing statement: the report carries `plan`. @default false */
   readonly dryRun?: boolean;
 }
@@ -145,6 +147,7 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
           password: passwords[index] ?? '',
           keepPassword: request.keepExistingPasswords,
           hardenPublicSchema: request.hardenPublicSchema,
+          auth: request.auth,
           peers,
         };
         try {
@@ -176,8 +179,8 @@ export async function provisionRoles(request: ProvisionRolesRequest, deps: Provi
         user: user.name,
         status: ok ? 'completed' : 'failed',
         message: ok ? '' : failureSummary(failed, databases.length),
-        // A dry run set no password.
-        password: request.dryRun ? undefined : user.password,
+        // A dry run set no password, and an IAM user has none.
+        password: request.dryRun || request.auth === 'iam' ? undefined : user.password,
         created,
         databases,
         completedAt: now().toISOString(),

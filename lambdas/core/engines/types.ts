@@ -63,6 +63,12 @@ export interface RoleUser {
    * log in), used only when the user must be created. @default false
    */
   readonly keepPassword?: boolean;
+  /**
+   * `iam`: the user logs in with an IAM token, never a password (RDS): PostgreSQL `rds_iam`, MySQL
+   * `AWSAuthenticationPlugin`; `password` is then unused and any password the user had is removed.
+   * SQL Server has no such login. @default password
+   */
+  readonly auth?: 'password' | 'iam';
   /** PostgreSQL: revoke CREATE on schema `public` from PUBLIC in each database (opt-in: it changes it for every user). @default false */
   readonly hardenPublicSchema?: boolean;
   /** The user names of all three tiers, so grants can reach the peers (default privileges). */

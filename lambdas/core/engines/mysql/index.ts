@@ -66,6 +66,10 @@ class MysqlSession implements ProvisionerSession {
     const [[row]] = await this.conn.query<mysql.RowDataPacket[]>(sql.selectAccountExists, [user.name]);
     const existed = Number(row?.n ?? 0) > 0;
     if (existed) await this.refuseOverPowered(user);
+    if (user.auth === 'iam') {
+      await this.write(user.name, null, sql.iamUser(user.name, existed));
+      return { created: !existed };
+    }
     await this.write(user.name, null, { ...sql.createUserIfMissing(user.name, user.password), alreadyHeld: existed }, [user.password]);
     if (existed && !user.keepPassword) await this.write(user.name, null, sql.changePassword(user.name, user.password), [user.password]);
     return { created: !existed };

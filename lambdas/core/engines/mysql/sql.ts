@@ -65,6 +65,14 @@ export function createUserIfMissing(name: string, password: string): Statement {
   return { text: `CREATE USER IF NOT EXISTS ${account(name)} IDENTIFIED BY ${quoteMysqlLiteral(password)}`, secret: true };
 }
 
+/**
+ * An IAM-authenticated account (RDS MySQL and Aurora MySQL; RDS MariaDB takes the same SQL): a token,
+ * sent in clear text, so TLS is required. Created when missing, else switched to it (its password goes).
+ */
+export function iamUser(name: string, existing: boolean): Statement {
+  return { text: `${existing ? 'ALTER USER' : 'CREATE USER IF NOT EXISTS'} ${account(name)} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL` };
+}
+
 /** Changes only the password: grants, limits and attributes stay (never DROP USER + CREATE). */
 export function changePassword(name: string, password: string): Statement {
   return { text: `ALTER USER ${account(name)} IDENTIFIED BY ${quoteMysqlLiteral(password)}`, secret: true };

@@ -183,16 +183,22 @@ class PostgresSession implements ProvisionerSession {
         );
       }
     }
-    const verifier = scramSha256Verifier(user.password);
+    const iam = user.auth === 'iam';
+    if (iam) {
+      const [role] = await this.admin.query<{ grantable: boolean }>(sql.selectIamRoleExists);
+      if (!role) throw new DbrolesError(`IAM authentication needs the role ${sql.IAM_ROLE}, which RDS PostgreSQL has and this server does not`);
+    }
+    const verifier = iam ? '' : scramSha256Verifier(user.password);
     const statements: Statement[] = [{ text: 'BEGIN' }];
-    if (!existing) statements.push(sql.createUser(user.name, verifier));
+    if (iam) statements.push(existing ? sql.removePassword(user.name) : sql.createIamUser(user.name), sql.grantIamLogin(user.name));
+    else if (!existing) statements.push(sql.createUser(user.name, verifier));
     else if (!user.keepPassword) statements.push(sql.changePassword(user.name, verifier));
     // A plan marks what the user already has; a real run sends both again (cheap, and idempotent).
     const [settings] = this.recorder && existing ? await this.admin.query<{ read_only_default: boolean; master_member: boolean }>(sql.selectUserSettings, [user.name, this.master.name]) : [];
     if (user.tier === 'ro') statements.push({ ...sql.makeReadOnlyByDefault(user.name), alreadyHeld: settings?.read_only_default });
     if (user.tier === 'ddl' && !this.master.superuser) statements.push({ ...sql.grantMembershipToMaster(user.name, this.master.name), alreadyHeld: settings?.master_member });
     statements.push({ text: 'COMMIT' });
-    await this.write(this.admin, user.name, null, statements, [verifier]);
+    await this.write(this.admin, user.name, null, statements, verifier ? [verifier] : []);
     if (!existing) this.createdThisRun.add(user.name);
     return { created: !existing };
   }

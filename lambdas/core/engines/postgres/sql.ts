@@ -232,6 +232,23 @@ export function changePassword(name: string, verifier: string): Statement {
   return { text: `ALTER ROLE ${ident(name)} WITH LOGIN PASSWORD ${literal(verifier)}`, secret: true };
 }
 
+/** An IAM-authenticated user: a login with no password at all, and nothing beyond it. */
+export function createIamUser(name: string): Statement {
+  return { text: `CREATE ROLE ${ident(name)} WITH LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS` };
+}
+
+/** An existing user moving to IAM authentication: its password is removed, so only a token logs in. */
+export function removePassword(name: string): Statement {
+  return { text: `ALTER ROLE ${ident(name)} WITH LOGIN PASSWORD NULL` };
+}
+
+/** RDS's role for IAM authentication: its members log in with an IAM token. */
+export const IAM_ROLE = 'rds_iam';
+export function grantIamLogin(name: string): Statement {
+  return { text: `GRANT ${ident(IAM_ROLE)} TO ${ident(name)}` };
+}
+export const selectIamRoleExists = `SELECT pg_catalog.pg_has_role(current_user, oid, 'USAGE') AS grantable FROM pg_catalog.pg_roles WHERE rolname = '${IAM_ROLE}'`;
+
 /** The master's own password, as a verifier. */
 export function changeOwnPassword(verifier: string): Statement {
   return { text: `ALTER ROLE CURRENT_USER WITH PASSWORD ${literal(verifier)}`, secret: true };

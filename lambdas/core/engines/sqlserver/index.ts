@@ -61,6 +61,7 @@ class SqlServerSession implements ProvisionerSession {
   }
 
   async ensureUser(user: RoleUser): Promise<EnsureUserResult> {
+    if (user.auth === 'iam') throw new DbrolesError('SQL Server has no IAM database authentication: provision its users with passwords (auth "password")');
     const [login] = await this.exec({ text: sql.selectLogin }, user.name);
     const excess = [login?.control_server === 1 ? 'CONTROL SERVER' : '', login?.server_roles ? `server roles ${String(login.server_roles)}` : ''].filter(Boolean);
     if (login && excess.length > 0) {

@@ -128,4 +128,13 @@ describe('SQL Server provisioner over a mocked mssql', () => {
     ]);
     expect(role?.message).not.toContain(target.password);
   });
+
+  it('refuses IAM authentication, which SQL Server does not have, before creating anything', async () => {
+    const before = fake.state.sent.length;
+    const report = await provision({ engine: 'sqlserver-se', target, tiers: ['ro'], auth: 'iam' });
+    expect(report.roles[0]?.status).toBe('failed');
+    expect(report.roles[0]?.password).toBeUndefined();
+    expect(report.roles[0]?.message).toMatch(/SQL Server has no IAM database authentication/);
+    expect(fake.state.sent.slice(before).some((s) => /CREATE LOGIN|ALTER LOGIN/.test(s.text))).toBe(false);
+  });
 });
