@@ -30,6 +30,18 @@ export interface ConnectionCredentials {
   secret_id: string;
 }
 
+/** What the credentials route returns for an IAM-authenticated user: where to connect, and no password. */
+export interface IamConnectionCredentials {
+  name: string;
+  auth: 'iam';
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  /** The `rds-db:connect` resource a token is signed for. */
+  resource_arn: string;
+}
+
 /**
  * GET /api/connections/{name}/credentials: the connection's current credentials, read from
  * whichever store holds them. Every read is logged (caller, time, connection, store), never the
@@ -41,6 +53,24 @@ export async function getConnectionCredentials(
 ): Promise<HttpResponse> {
   const name = z.string().min(1).max(200).parse(request.pathParameters.name);
   const connection = await deps.connections.get(name);
+  const value = (key: string) => {
+    const entry = connection.env[key];
+    return entry && 'value' in entry ? entry.value : undefined;
+  };
+  if (value('AUTH') === 'iam') {
+    // No password exists: the caller signs a 15-minute token for resource_arn with its own AWS credentials.
+    deps.auditLog?.({ event: 'credentials.read', caller: request.caller, at: deps.clock().toISOString(), connection: name, provider: 'iam', secret_id: value('RESOURCE_ARN') });
+    const body: IamConnectionCredentials = {
+      name,
+      auth: 'iam',
+      host: value('HOST') ?? '',
+      port: Number(value('PORT') ?? 0),
+      user: value('USER') ?? '',
+      database: value('DB') ?? '',
+      resource_arn: value('RESOURCE_ARN') ?? '',
+    };
+    return json(200, body);
+  }
   const pass = connection.env.PASS;
   if (!pass || !('secret_ref' in pass)) throw new NotFoundError(`connection "${name}" holds no reference to stored credentials`);
   const { provider, secret_id } = pass.secret_ref;

@@ -90,6 +90,11 @@ const jobRequestFields = {
    * password, SQL, connections, credentials, hook, webhook) is recorded instead of made.
    */
   dry_run: z.boolean().default(false),
+  /**
+   * `iam`: the users log in with IAM tokens (RDS PostgreSQL and MySQL, the instance's IAM database
+   * authentication on) and have no password at all. @default password
+   */
+  auth: z.enum(['password', 'iam']).default('password'),
   /** Change nothing: no provisioning, no master reset; only read back what each user holds (the `verify` step alone). */
   verify_only: z.boolean().default(false),
 };
@@ -102,6 +107,7 @@ type RequestShape = {
   verify_only?: boolean;
   dry_run?: boolean;
   rotate_passwords?: boolean;
+  auth?: 'password' | 'iam';
 };
 
 const exactlyOneTarget = (request: RequestShape, ctx: z.RefinementCtx) => {
@@ -110,6 +116,17 @@ const exactlyOneTarget = (request: RequestShape, ctx: z.RefinementCtx) => {
   }
   if (request.vault_provider !== undefined && request.aws_secrets_manager !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['aws_secrets_manager'], message: 'give at most one of "vault_provider" or "aws_secrets_manager"' });
+  }
+  if (request.auth === 'iam') {
+    const conflicting = [
+      request.target !== undefined && 'target',
+      request.vault_provider !== undefined && 'vault_provider',
+      request.aws_secrets_manager !== undefined && 'aws_secrets_manager',
+      request.rotate_passwords && 'rotate_passwords',
+    ].filter(Boolean);
+    if (conflicting.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: `"iam" users have no password, so it cannot be combined with ${conflicting.join(', ')} (IAM authentication is an RDS feature)` });
+    }
   }
   if (request.verify_only) {
     const changing = [
@@ -145,7 +162,8 @@ export const PHASES = ['running', 'completed', 'failed'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const CredentialsInfoSchema = z.object({
-  secrets_manager_provider: z.enum(SECRETS_PROVIDERS),
+  /** `iam`: no secret anywhere; `secret_id` is the user's `rds-db:connect` resource ARN. */
+  secrets_manager_provider: z.enum([...SECRETS_PROVIDERS, 'iam']),
   secret_id: z.string(),
   secret_keys: z.array(z.string()),
 });

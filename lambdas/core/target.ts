@@ -32,6 +32,8 @@ export const DbTargetSchema = z.object({
    * master credential, never reset and never copied. Null when RDS does not manage it.
    */
   master_secret_arn: z.string().nullable().default(null),
+  /** For IAM-authenticated users: the resource id in their `rds-db:connect` ARN (the cluster's for Aurora). */
+  iam_resource_id: z.string().nullable().default(null),
   /** Only these databases (a database given directly may name them). @default every application database */
   databases: z.array(z.string()).nullable().default(null),
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Command } from 'commander';
-import type { ConnectionCredentials } from '../../lambdas/api/connections.ts';
+import type { ConnectionCredentials, IamConnectionCredentials } from '../../lambdas/api/connections.ts';
 import { DbrolesError, UsageError } from '../../lambdas/core/errors.ts';
 import type { Connection } from '../../lambdas/core/store/connection-store.ts';
 import { DbrolesClient, type ClientOptions } from './client.ts';
@@ -36,6 +36,12 @@ export function clientInvocation(subtype: Connection['subtype'], c: ConnectionCr
 }
 
 /** `dbroles connections list|get` and `dbroles connect` against a running server. */
+/** How to sign an IAM login token for such a connection today: the AWS CLI, with the caller's own AWS credentials. */
+function iamTokenHint(c: IamConnectionCredentials): string {
+  const region = c.resource_arn.split(':')[3] ?? '';
+  return `aws rds generate-db-auth-token --hostname ${c.host} --port ${c.port} --username ${c.user} --region ${region} (TLS required)`;
+}
+
 export function connectionsCommands(io: CliIo, setExitCode: (code: number) => void): Command[] {
   const out = (json: boolean, value: unknown, human: string) => io.stdout(json ? `${JSON.stringify(value, null, 2)}\n` : human);
   const connections = new Command('connections').description('List the resource roles and read their credentials back.');
@@ -63,7 +69,12 @@ export function connectionsCommands(io: CliIo, setExitCode: (code: number) => vo
       .option('--show-password', 'print the password (hidden otherwise, also with --json)')
       .action(async (name: string, raw: Record<string, unknown>) => {
         const client = await DbrolesClient.resolve(raw as ClientOptions);
-        const credentials = await client.request<ConnectionCredentials>('GET', `${path(name)}/credentials`);
+        const answer = await client.request<ConnectionCredentials | IamConnectionCredentials>('GET', `${path(name)}/credentials`);
+        if ('auth' in answer) {
+          const iam = [`connection ${answer.name}`, `  host:     ${answer.host}:${answer.port}`, `  user:     ${answer.user}`, `  database: ${answer.database || '(none)'}`, `  auth:     IAM (no password): ${iamTokenHint(answer)}`];
+          return out(Boolean(raw.json), answer, `${iam.join('\n')}\n`);
+        }
+        const credentials = answer;
         const shown = raw.showPassword ? credentials : { ...credentials, password: '(hidden: add --show-password)' };
         const human = [
           `connection ${shown.name}`,
@@ -84,7 +95,8 @@ export function connectionsCommands(io: CliIo, setExitCode: (code: number) => vo
     .action(async (name: string, args: string[], raw: Record<string, unknown>) => {
       const client = await DbrolesClient.resolve(raw as ClientOptions);
       const connection = await client.request<Connection>('GET', path(name));
-      const credentials = await client.request<ConnectionCredentials>('GET', `${path(name)}/credentials`);
+      const credentials = await client.request<ConnectionCredentials | IamConnectionCredentials>('GET', `${path(name)}/credentials`);
+      if ('auth' in credentials) throw new UsageError(`${name} logs in with IAM, not a password; dbroles does not sign tokens yet: ${iamTokenHint(credentials)}`);
       const run = clientInvocation(connection.subtype, credentials);
       const code = await new Promise<number>((resolve, reject) => {
         const child = spawn(run.command, [...run.args, ...args], { stdio: 'inherit', env: { ...process.env, ...run.env } });

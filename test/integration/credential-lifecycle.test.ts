@@ -49,6 +49,7 @@ function target(): DbTarget {
     kind: 'direct',
     reset_master_password: false,
     master_secret_arn: null,
+    iam_resource_id: null,
     db_arn: 'target:lifecycle',
     resource_key: directResourceKey('postgres', '127.0.0.1', server.port),
     partition: '',

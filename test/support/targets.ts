@@ -22,6 +22,7 @@ export function rdsTarget(over: Partial<DbTarget> = {}): DbTarget {
     security_group_ids: [],
     databases: null,
     master_secret_arn: null,
+    iam_resource_id: null,
     ...over,
   };
 }

@@ -157,11 +157,13 @@ export function withoutPasswords(response: ProvisionerResponse): ProvisionerResp
 export async function loadStoredCredentials(job: Job, stores: Pick<SecretStores, 'reader'>): Promise<Partial<Record<RoleTier, StoredCredentials>>> {
   const entries = await Promise.all(
     job.status.result
-      .filter((r) => r.status === 'completed' && r.credentials_info)
+      // An IAM user has no secret to read back.
+      .filter((r) => r.status === 'completed' && r.credentials_info && r.credentials_info.secrets_manager_provider !== 'iam')
       .map(async (r) => {
         const info = r.credentials_info as NonNullable<typeof r.credentials_info>;
-        const secret = await stores.reader(info.secrets_manager_provider).read(info.secret_id);
-        return [r.role_suffix_name, { secret, provider: info.secrets_manager_provider, secretId: info.secret_id, secretKeys: info.secret_keys }] as const;
+        const provider = info.secrets_manager_provider as Exclude<typeof info.secrets_manager_provider, 'iam'>;
+        const secret = await stores.reader(provider).read(info.secret_id);
+        return [r.role_suffix_name, { secret, provider, secretId: info.secret_id, secretKeys: info.secret_keys }] as const;
       }),
   );
   return Object.fromEntries(entries);

@@ -6,7 +6,8 @@ export type SecretsProvider = (typeof SECRETS_PROVIDERS)[number];
 
 /** The seed's `credentials_info`: where a role's credentials are, never the credentials. */
 export interface CredentialsInfo {
-  readonly secrets_manager_provider: SecretsProvider;
+  /** `iam`: IAM database authentication: no secret anywhere, `secret_id` is the user's rds-db resource ARN. */
+  readonly secrets_manager_provider: SecretsProvider | 'iam';
   readonly secret_id: string;
   readonly secret_keys: string[];
 }

@@ -18,6 +18,13 @@ const COMMANDS: Record<Connection['subtype'], string[]> = {
   mssql: ['sqlcmd', '--exit-on-error', '--trim-spaces', '-r', '-S$HOST:$PORT', '-U$USER', '-d$DB', '-i/dev/stdin'],
 };
 
+/** IAM logins: the token is sent in clear text, so TLS is required (RDS MariaDB takes the MySQL options). */
+const IAM_COMMANDS: Record<Connection['subtype'], string[]> = {
+  postgres: ['psql', '-A', '-F\t', '-P', 'pager=off', 'host=$HOST port=$PORT user=$USER dbname=$DB sslmode=require'],
+  mysql: ['mysql', '-h$HOST', '-u$USER', '--port=$PORT', '-D$DB', '--enable-cleartext-plugin', '--ssl-mode=REQUIRED'],
+  mssql: COMMANDS.mssql,
+};
+
 type ConnectionEnv = Connection['env'];
 
 /**
@@ -28,6 +35,10 @@ type ConnectionEnv = Connection['env'];
 function connectionEnv(target: DbTarget, result: RoleResult): ConnectionEnv {
   const info = result.credentials_info;
   const database = loginDatabase(target);
+  if (info?.secrets_manager_provider === 'iam') {
+    // No password anywhere: the client signs an IAM token for RESOURCE_ARN with its own AWS credentials.
+    return { HOST: { value: target.host }, PORT: { value: String(target.port) }, USER: { value: result.user_role }, DB: { value: database }, AUTH: { value: 'iam' }, RESOURCE_ARN: { value: info.secret_id } };
+  }
   if (info?.secrets_manager_provider === 'vault') {
     const ref = (key: string) => ({ secret_ref: { provider: 'vault' as const, secret_id: info.secret_id, key }, ref: `_vaultkv2:${info.secret_id}:${key}` });
     return { HOST: ref('HOST'), PORT: ref('PORT'), USER: ref('USER'), PASS: ref('PASSWORD'), DB: ref('DB') };
@@ -38,7 +49,7 @@ function connectionEnv(target: DbTarget, result: RoleResult): ConnectionEnv {
     PORT: { value: String(target.port) },
     USER: { value: result.user_role },
     DB: { value: database },
-    PASS: { secret_ref: { provider: info?.secrets_manager_provider ?? 'database', secret_id: info?.secret_id ?? '', ...(key ? { key } : {}) } },
+    PASS: { secret_ref: { provider: (info?.secrets_manager_provider as Exclude<NonNullable<typeof info>['secrets_manager_provider'], 'iam'> | undefined) ?? 'database', secret_id: info?.secret_id ?? '', ...(key ? { key } : {}) } },
   };
 }
 
@@ -53,7 +64,7 @@ export function connectionFor(record: JobRecord, target: DbTarget, result: RoleR
     db_arn: target.db_arn,
     role_suffix_name: result.role_suffix_name,
     tags: { [DB_ARN_TAG]: target.db_arn },
-    command: COMMANDS[subtype],
+    command: result.credentials_info?.secrets_manager_provider === 'iam' ? IAM_COMMANDS[subtype] : COMMANDS[subtype],
     env: connectionEnv(target, result),
     created_at: now,
     updated_at: now,

@@ -50,6 +50,22 @@ function refuseUnsupported(instance: DBInstance, cluster: DBCluster | undefined)
   }
 }
 
+/** IAM users need the engine's IAM login and the instance's (or cluster's) IAM database authentication on: checked before any change. */
+function refuseWithoutIamAuth(instance: DBInstance, cluster: DBCluster | undefined): void {
+  const engine = instance.Engine ?? '';
+  if (isEngineName(engine) && ENGINE_FAMILIES[engine] === 'sqlserver') {
+    throw new DbrolesError(`instance "${instance.DBInstanceIdentifier}" runs SQL Server, which has no IAM database authentication; use auth "password"`);
+  }
+  const enabled = cluster ? cluster.IAMDatabaseAuthenticationEnabled : instance.IAMDatabaseAuthenticationEnabled;
+  if (!enabled) {
+    const name = cluster ? `cluster "${cluster.DBClusterIdentifier}"` : `instance "${instance.DBInstanceIdentifier}"`;
+    const command = cluster
+      ? `aws rds modify-db-cluster --db-cluster-identifier ${cluster.DBClusterIdentifier} --enable-iam-database-authentication --apply-immediately`
+      : `aws rds modify-db-instance --db-instance-identifier ${instance.DBInstanceIdentifier} --enable-iam-database-authentication --apply-immediately`;
+    throw new DbrolesError(`${name} does not have IAM database authentication enabled; enable it (${command}) and run the job again`);
+  }
+}
+
 /** The target of a job on a database given directly: no AWS call. */
 function directTarget(request: JobRequest): DbTarget {
   const t = request.target;
@@ -73,6 +89,7 @@ function directTarget(request: JobRequest): DbTarget {
     security_group_ids: [],
     databases: t.databases ?? null,
     master_secret_arn: null,
+    iam_resource_id: null,
   };
 }
 
@@ -100,6 +117,7 @@ async function rdsTarget(request: JobRequest, jobId: string, deps: BaseDeps): Pr
     db_tags: (instance.TagList ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })),
   });
   refuseUnsupported(instance, cluster);
+  if (request.auth === 'iam') refuseWithoutIamAuth(instance, cluster);
   const engine = instance.Engine as DbTarget['engine'];
   const host = cluster?.Endpoint ?? instance.Endpoint?.Address;
   const port = cluster?.Port ?? instance.Endpoint?.Port;
@@ -124,6 +142,7 @@ async function rdsTarget(request: JobRequest, jobId: string, deps: BaseDeps): Pr
     vpc_id: instance.DBSubnetGroup?.VpcId ?? null,
     security_group_ids: [...new Set(groups)],
     databases: null,
+    iam_resource_id: (cluster ? cluster.DbClusterResourceId : instance.DbiResourceId) ?? null,
     // RDS keeps the master password in Secrets Manager: dbroles reads it there and never resets it.
     master_secret_arn: (cluster ? cluster.MasterUserSecret?.SecretArn : instance.MasterUserSecret?.SecretArn) ?? null,
   };

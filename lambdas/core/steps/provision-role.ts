@@ -89,7 +89,7 @@ export async function provisionRole(input: z.infer<typeof ProvisionRoleInputSche
       const base = result(scope, { status: 'completed', message: '' }, null, deps.clock().toISOString());
       return withVerify(base, await verifyRole(target, tier, scope, store, master, deps));
     }
-    const provisioned = await provisionUser(input, request, scope, store, deps);
+    const provisioned = request.auth === 'iam' ? await provisionIamUser(input, request, scope, deps) : await provisionUser(input, request, scope, store, deps);
     if (!request.job_steps.includes('verify') || provisioned.status !== 'completed') return provisioned;
     return withVerify(provisioned, await verifyRole(target, tier, scope, store, (await currentMasterPassword(target, deps)) ?? '', deps));
   });
@@ -179,4 +179,39 @@ async function provisionUser(
     throw new RetryableError(`store the new password of ${scope.user}: ${errorMessage(error, secrets)}`, { cause: error });
   }
   return result(scope, role, info, now());
+}
+
+/** The `rds-db:connect` resource of an IAM-authenticated user (the cluster's resource id for Aurora). */
+export function rdsDbUserArn(target: DbTarget, user: string): string {
+  return `arn:${target.partition}:rds-db:${target.region}:${target.account_id}:dbuser:${target.iam_resource_id ?? ''}/${user}`;
+}
+
+/** Provisions one tier's user for IAM authentication: no password is made, stored or set; its credentials are its resource ARN. */
+async function provisionIamUser(input: z.infer<typeof ProvisionRoleInputSchema>, request: JobRequest, scope: RoleSecretScope, deps: BaseDeps & DatabaseDeps): Promise<RoleResult> {
+  const { target, tier } = input;
+  const master = await currentMasterPassword(target, deps);
+  if (!master) throw new DbrolesError(`no working master password is stored for "${target.resource_key}"`);
+  let role: RoleOutcome | undefined;
+  try {
+    const report = await provisionRoles(
+      {
+        engine: target.engine,
+        target: connectionTarget(target, target.master_user, master, deps),
+        tiers: [tier],
+        databases: target.databases ?? undefined,
+        hardenPublicSchema: request.harden_public_schema,
+        sessionsSharing: ROLE_TIERS.length,
+        auth: 'iam',
+      },
+      { provisioners: deps.provisioners, now: deps.clock },
+    );
+    role = report.roles[0];
+  } catch (error) {
+    throw new DbrolesError(`provision ${scope.user}: ${errorMessage(error, [master])}`, { cause: error });
+  }
+  if (!role) throw new DbrolesError(`provision ${scope.user}: no result`);
+  await deps.jobs.putDatabaseOutcomes(input.job_id, role.databases.map((d) => ({ user_role: scope.user, database: d.database, status: d.status, message: d.message })));
+  const info: CredentialsInfo = { secrets_manager_provider: 'iam', secret_id: rdsDbUserArn(target, scope.user), secret_keys: [] };
+  // A user refused before it was made an IAM user gets no credentials.
+  return result(scope, role, role.created === undefined ? null : info, deps.clock().toISOString());
 }

@@ -19,6 +19,7 @@ const sts = mockSts();
 
 const target = (fields: Partial<DbTarget> = {}): DbTarget => ({
   master_secret_arn: null,
+  iam_resource_id: null,
   kind: 'aws',
   reset_master_password: false,
   db_arn: 'arn:aws:rds:us-east-1:111111111111:db:pg1',

@@ -36,6 +36,7 @@ const aurora: DbTarget = {
   security_group_ids: [],
   databases: null,
   master_secret_arn: null,
+  iam_resource_id: null,
 };
 
 beforeAll(async () => {
