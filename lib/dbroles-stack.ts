@@ -12,7 +12,7 @@ import { Api, assumeMemberRole } from './api.ts';
 import * as events from 'aws-cdk-lib/aws-events';
 import { grantPasswordEnvelopes, grantTableData, Storage } from './storage.ts';
 import { Triggers } from './triggers.ts';
-import { managedMasterSecretStatements } from './member-account-stack.ts';
+import { addDbConnectPolicies, managedMasterSecretStatements } from './member-account-stack.ts';
 import { TaskFunction } from './task-function.ts';
 import { WORKFLOW_FUNCTIONS, type TaskName, type WorkflowFunctionName } from '../lambdas/shared/task-registry.ts';
 import { Workflow } from './workflow.ts';
@@ -227,6 +227,8 @@ export class DbrolesStack extends Stack {
       });
     }
 
+    // IAM-authenticated users of databases in this account.
+    addDbConnectPolicies(this);
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint });

@@ -1,9 +1,11 @@
-import { CfnParameter, DefaultStackSynthesizer, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, DefaultStackSynthesizer, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { DEFAULT_CROSS_ACCOUNT_ROLE_NAME } from '../lambdas/core/aws/access.ts';
+import { ROLE_TIERS } from '../lambdas/core/engines/types.ts';
+import { DEFAULT_USER_PREFIX } from '../lambdas/core/provision.ts';
 import { RDS_CREATION_PATTERN } from './triggers.ts';
 
 /** The seed's member-account HoopAWSConnect actions, plus rds:DescribeDBClusters (Aurora writers are only known at the cluster). */
@@ -32,6 +34,26 @@ export function managedMasterSecretStatements(partition: string): iam.PolicyStat
       conditions: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
     }),
   ];
+}
+
+/**
+ * One managed policy per tier granting `rds-db:connect` as `hoop_<tier>` on any database of this
+ * account, for the people and roles that use IAM-authenticated users: IAM cannot filter rds-db:connect
+ * by tag, and a token must be signed by a principal of the database's own account. Exported by
+ * both stacks as DbConnect<Tier>PolicyArn.
+ */
+export function addDbConnectPolicies(stack: Stack): void {
+  for (const tier of ROLE_TIERS) {
+    const policy = new iam.ManagedPolicy(stack, `DbConnect${tier[0]?.toUpperCase()}${tier.slice(1)}Policy`, {
+      description: `dbroles: log in with IAM as ${DEFAULT_USER_PREFIX}_${tier} to any database of this account`,
+      statements: [new iam.PolicyStatement({ actions: ['rds-db:connect'], resources: [`arn:${stack.partition}:rds-db:*:${stack.account}:dbuser:*/${DEFAULT_USER_PREFIX}_${tier}`] })],
+    });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds-db:*:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}:dbuser:*/${DEFAULT_USER_PREFIX}_${tier}]`,
+      reason: 'IAM cannot filter rds-db:connect by tag: the one user name, on any database of this account.',
+    });
+    new CfnOutput(stack, `DbConnect${tier[0]?.toUpperCase()}${tier.slice(1)}PolicyArn`, { value: policy.managedPolicyArn, description: `Attach to whoever logs in as ${DEFAULT_USER_PREFIX}_${tier} with IAM` });
+  }
 }
 
 /**
@@ -75,6 +97,7 @@ export class MemberAccountStack extends Stack {
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:*:*:secret:rds!*]`, reason: 'Only RDS-managed master secrets (named rds!…), in any region.' },
     );
 
+    addDbConnectPolicies(this);
     new events.Rule(this, 'ForwardRdsCreation', {
       description: 'dbroles: forward RDS creation and restoration events to the main account',
       eventPattern: RDS_CREATION_PATTERN,

@@ -312,6 +312,16 @@ describe('DbrolesStack', () => {
     expect(env(Template.fromStack(verifying))?.RECONCILE_MODE).toBe('verify');
   });
 
+  it('exports, in the main and the member-account stack, one rds-db:connect policy per tier for IAM-authenticated users', () => {
+    for (const t of [template, member]) {
+      const outputs = Object.keys(t.toJSON().Outputs ?? {});
+      for (const tier of ['Ro', 'Rw', 'Ddl']) expect(outputs).toContain(`DbConnect${tier}PolicyArn`);
+      const policies = Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as Array<{ Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } }>;
+      const connect = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((st) => st.Action === 'rds-db:connect');
+      expect(connect.map((st) => JSON.stringify(st.Resource).match(/dbuser:\*\/(hoop_\w+)/)?.[1]).sort()).toEqual(['hoop_ddl', 'hoop_ro', 'hoop_rw']);
+    }
+  });
+
   it('has the triggers that end abandoned jobs hand them to Notify (the only function with svix and the Svix key)', () => {
     const functions = template.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Role: { 'Fn::GetAtt': [string] }; Environment?: { Variables?: Record<string, unknown> } } }>;
     const notifyId = Object.keys(functions).find((id) => id.startsWith('NotifyFunction')) ?? '';
