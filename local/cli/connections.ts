@@ -5,24 +5,30 @@ import { DbrolesError, UsageError } from '../../lambdas/core/errors.ts';
 import type { Connection } from '../../lambdas/core/store/connection-store.ts';
 import { DbrolesClient, type ClientOptions } from './client.ts';
 import type { CliIo } from './io.ts';
+import { signIamToken } from './iam-token.ts';
 import { withClient } from './jobs.ts';
 
 const path = (name: string) => `/api/connections/${encodeURIComponent(name)}`;
 
 /** Where each engine's client takes its password from the environment, so it is never on a command line. */
-export function clientInvocation(subtype: Connection['subtype'], c: ConnectionCredentials): { command: string; args: string[]; env: Record<string, string>; install: string } {
+export function clientInvocation(
+  subtype: Connection['subtype'],
+  c: Pick<ConnectionCredentials, 'host' | 'port' | 'user' | 'password' | 'database'>,
+  iam = false,
+): { command: string; args: string[]; env: Record<string, string>; install: string } {
   if (subtype === 'postgres') {
     return {
       command: 'psql',
       args: [],
-      env: { PGHOST: c.host, PGPORT: String(c.port), PGUSER: c.user, PGPASSWORD: c.password, PGDATABASE: c.database || 'postgres' },
+      // An IAM token travels in clear text inside the protocol: TLS is required.
+      env: { PGHOST: c.host, PGPORT: String(c.port), PGUSER: c.user, PGPASSWORD: c.password, PGDATABASE: c.database || 'postgres', ...(iam ? { PGSSLMODE: 'require' } : {}) },
       install: 'install the PostgreSQL client (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq)',
     };
   }
   if (subtype === 'mysql') {
     return {
       command: 'mysql',
-      args: ['-h', c.host, '-P', String(c.port), '-u', c.user, ...(c.database ? [c.database] : [])],
+      args: ['-h', c.host, '-P', String(c.port), '-u', c.user, ...(iam ? ['--enable-cleartext-plugin', '--ssl-mode=REQUIRED'] : []), ...(c.database ? [c.database] : [])],
       env: { MYSQL_PWD: c.password },
       install: 'install the MySQL or MariaDB client (Debian/Ubuntu: apt-get install mariadb-client; macOS: brew install mysql-client)',
     };
@@ -36,12 +42,6 @@ export function clientInvocation(subtype: Connection['subtype'], c: ConnectionCr
 }
 
 /** `dbroles connections list|get` and `dbroles connect` against a running server. */
-/** How to sign an IAM login token for such a connection today: the AWS CLI, with the caller's own AWS credentials. */
-function iamTokenHint(c: IamConnectionCredentials): string {
-  const region = c.resource_arn.split(':')[3] ?? '';
-  return `aws rds generate-db-auth-token --hostname ${c.host} --port ${c.port} --username ${c.user} --region ${region} (TLS required)`;
-}
-
 export function connectionsCommands(io: CliIo, setExitCode: (code: number) => void): Command[] {
   const out = (json: boolean, value: unknown, human: string) => io.stdout(json ? `${JSON.stringify(value, null, 2)}\n` : human);
   const connections = new Command('connections').description('List the resource roles and read their credentials back.');
@@ -67,12 +67,16 @@ export function connectionsCommands(io: CliIo, setExitCode: (code: number) => vo
       .description("Show a resource role's credentials, read from the store that holds them (the read is logged on the server).")
       .argument('<name>', 'connection name, e.g. orders-ro')
       .option('--show-password', 'print the password (hidden otherwise, also with --json)')
+      .option('--token', 'for an IAM-authenticated user: sign and print a 15-minute login token with your own AWS credentials')
       .action(async (name: string, raw: Record<string, unknown>) => {
         const client = await DbrolesClient.resolve(raw as ClientOptions);
         const answer = await client.request<ConnectionCredentials | IamConnectionCredentials>('GET', `${path(name)}/credentials`);
         if ('auth' in answer) {
-          const iam = [`connection ${answer.name}`, `  host:     ${answer.host}:${answer.port}`, `  user:     ${answer.user}`, `  database: ${answer.database || '(none)'}`, `  auth:     IAM (no password): ${iamTokenHint(answer)}`];
-          return out(Boolean(raw.json), answer, `${iam.join('\n')}\n`);
+          const token = raw.token ? await signIamToken(answer) : undefined;
+          const iam = [`connection ${answer.name}`, `  host:     ${answer.host}:${answer.port}`, `  user:     ${answer.user}`, `  database: ${answer.database || '(none)'}`, `  auth:     IAM, no password (TLS required)`, `  resource: ${answer.resource_arn}`];
+          if (token) iam.push(`  token:    ${token}`);
+          else iam.push(`  token:    add --token to sign one with your AWS credentials (valid 15 minutes)`);
+          return out(Boolean(raw.json), token ? { ...answer, token } : answer, `${iam.join('\n')}\n`);
         }
         const credentials = answer;
         const shown = raw.showPassword ? credentials : { ...credentials, password: '(hidden: add --show-password)' };
@@ -96,8 +100,11 @@ export function connectionsCommands(io: CliIo, setExitCode: (code: number) => vo
       const client = await DbrolesClient.resolve(raw as ClientOptions);
       const connection = await client.request<Connection>('GET', path(name));
       const credentials = await client.request<ConnectionCredentials | IamConnectionCredentials>('GET', `${path(name)}/credentials`);
-      if ('auth' in credentials) throw new UsageError(`${name} logs in with IAM, not a password; dbroles does not sign tokens yet: ${iamTokenHint(credentials)}`);
-      const run = clientInvocation(connection.subtype, credentials);
+      // An IAM user: a token signed here, with the caller's own AWS credentials, stands for the password.
+      const run =
+        'auth' in credentials
+          ? clientInvocation(connection.subtype, { ...credentials, password: await signIamToken(credentials) }, true)
+          : clientInvocation(connection.subtype, credentials);
       const code = await new Promise<number>((resolve, reject) => {
         const child = spawn(run.command, [...run.args, ...args], { stdio: 'inherit', env: { ...process.env, ...run.env } });
         child.on('error', (error: NodeJS.ErrnoException) =>

@@ -24,3 +24,10 @@ describe('mysql sql', () => {
     expect(sql.selectDatabases).toMatchSnapshot();
   });
 });
+
+describe('IAM-authenticated users (SQL)', () => {
+  it('creates the account with AWSAuthenticationPlugin and TLS required, or switches an existing one', () => {
+    expect(sql.iamUser('hoop_ro', false).text).toBe("CREATE USER IF NOT EXISTS 'hoop_ro'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL");
+    expect(sql.iamUser('hoop_ro', true).text).toBe("ALTER USER 'hoop_ro'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL");
+  });
+});

@@ -91,3 +91,12 @@ describe('scramSha256Verifier', () => {
     expect(scramSha256Verifier('pencil')).not.toBe(scramSha256Verifier('pencil'));
   });
 });
+
+describe('IAM-authenticated users (SQL)', () => {
+  it('creates a login without a password, removes an existing one, and grants rds_iam', () => {
+    expect(sql.createIamUser('hoop_ro').text).toBe('CREATE ROLE "hoop_ro" WITH LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS');
+    expect(sql.removePassword('hoop_ro').text).toBe('ALTER ROLE "hoop_ro" WITH LOGIN PASSWORD NULL');
+    expect(sql.grantIamLogin('hoop_ro').text).toBe('GRANT "rds_iam" TO "hoop_ro"');
+    expect([sql.createIamUser('x'), sql.removePassword('x'), sql.grantIamLogin('x')].some((s) => s.secret)).toBe(false);
+  });
+});
