@@ -67,15 +67,15 @@ export function connectionsCommands(io: CliIo, setExitCode: (code: number) => vo
       .description("Show a resource role's credentials, read from the store that holds them (the read is logged on the server).")
       .argument('<name>', 'connection name, e.g. orders-ro')
       .option('--show-password', 'print the password (hidden otherwise, also with --json)')
-      .option('--token', 'for an IAM-authenticated user: sign and print a 15-minute login token with your own AWS credentials')
+      .option('--iam-token', 'for an IAM-authenticated user: sign and print a 15-minute login token with your own AWS credentials (--token is the API bearer token)')
       .action(async (name: string, raw: Record<string, unknown>) => {
         const client = await DbrolesClient.resolve(raw as ClientOptions);
         const answer = await client.request<ConnectionCredentials | IamConnectionCredentials>('GET', `${path(name)}/credentials`);
         if ('auth' in answer) {
-          const token = raw.token ? await signIamToken(answer) : undefined;
+          const token = raw.iamToken ? await signIamToken(answer) : undefined;
           const iam = [`connection ${answer.name}`, `  host:     ${answer.host}:${answer.port}`, `  user:     ${answer.user}`, `  database: ${answer.database || '(none)'}`, `  auth:     IAM, no password (TLS required)`, `  resource: ${answer.resource_arn}`];
           if (token) iam.push(`  token:    ${token}`);
-          else iam.push(`  token:    add --token to sign one with your AWS credentials (valid 15 minutes)`);
+          else iam.push(`  token:    add --iam-token to sign one with your AWS credentials (valid 15 minutes)`);
           return out(Boolean(raw.json), token ? { ...answer, token } : answer, `${iam.join('\n')}\n`);
         }
         const credentials = answer;
