@@ -8,10 +8,13 @@ const context = (key: string): string | undefined => {
   const value = app.node.tryGetContext(key);
   return value === undefined || value === '' ? undefined : String(value);
 };
-/** A -c value outside its choices stops the synth with the reason. */
-const invalidChoice = (key: string, value: string | undefined, choices: string): never => {
-  throw new Error(`-c ${key}=${value}: use ${choices}`);
-};
+/** A -c value among `choices` (the first is the default, given as undefined); anything else stops the synth with the reason. */
+function choice<T extends string>(key: string, choices: readonly [T, ...T[]]): T | undefined {
+  const value = context(key);
+  if (value === undefined || value === choices[0]) return undefined;
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new Error(`-c ${key}=${value}: use ${choices[0]} (the default) or ${choices.slice(1).join(', ')}`);
+}
 const list = (key: string) => context(key)?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
 
 const vpcId = context('vpcId');
@@ -23,8 +26,8 @@ new DbrolesStack(app, context('stackName') ?? 'Dbroles', {
   gatewayHost: context('gatewayHost'),
   reconcileSchedule: context('reconcileSchedule'),
   autoProvisionTag: context('autoProvisionTag'),
-  masterReset: context('masterReset') === 'never' ? 'never' : context('masterReset') === undefined || context('masterReset') === 'if-needed' ? undefined : invalidChoice('masterReset', context('masterReset'), 'if-needed (the default) or never'),
-  reconcileMode: context('reconcileMode') === 'verify' ? 'verify' : context('reconcileMode') === undefined || context('reconcileMode') === 'provision' ? undefined : invalidChoice('reconcileMode', context('reconcileMode'), 'provision (the default) or verify'),
+  masterReset: choice('masterReset', ['if-needed', 'never'] as const),
+  reconcileMode: choice('reconcileMode', ['provision', 'verify'] as const),
   organizationId: context('organizationId'),
   instanceRoleAllowed: context('instanceRoleAllowed') === 'false' ? false : undefined,
   discoveryRegions: context('discoveryRegions') ? list('discoveryRegions') : undefined,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { UsageError } from '../core/errors.ts';
-import { JobRequestInputSchema, type Job } from '../core/job.ts';
+import { JobRequestInputSchema, type Job, type JobRecord } from '../core/job.ts';
 import { createJob, type JobServiceDeps } from '../core/job-service.ts';
 import { json, type HttpResponse } from './http-errors.ts';
 import type { ApiRequest } from './request.ts';
@@ -38,14 +38,22 @@ export async function getJob(request: ApiRequest, deps: JobServiceDeps): Promise
   return json(200, present((await deps.jobs.get(id)).job));
 }
 
-/** GET /api/dbroles/jobs/{id}/databases?limit=&next_token= → {items: [{user_role, database, status, message}], next_token}. */
-export async function listJobDatabases(request: ApiRequest, deps: JobServiceDeps): Promise<HttpResponse> {
+/**
+ * One page of a job's own items (outcomes per database, or a plan), after `check` accepts the job.
+ * A `next_token` this API did not return is a 400.
+ */
+async function jobItemsPage<T>(
+  request: ApiRequest,
+  deps: JobServiceDeps,
+  check: (record: JobRecord, id: string) => void,
+  list: (id: string, limit: number, nextToken?: string) => Promise<{ items: T[]; nextToken?: string }>,
+): Promise<HttpResponse> {
   const id = z.string().min(1).max(100).parse(request.pathParameters.id);
   const query = ListJobsQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).parse(request.query);
-  await deps.jobs.get(id);
+  check(await deps.jobs.get(id), id);
   let page;
   try {
-    page = await deps.jobs.listDatabaseOutcomes(id, query.limit, query.next_token);
+    page = await list(id, query.limit, query.next_token);
   } catch (error) {
     if (query.next_token && error instanceof SyntaxError) throw new UsageError('next_token: is not a token this API returned', { cause: error });
     throw error;
@@ -53,18 +61,19 @@ export async function listJobDatabases(request: ApiRequest, deps: JobServiceDeps
   return json(200, { items: page.items, next_token: page.nextToken ?? null });
 }
 
+/** GET /api/dbroles/jobs/{id}/databases?limit=&next_token= → {items: [{user_role, database, status, message}], next_token}. */
+export function listJobDatabases(request: ApiRequest, deps: JobServiceDeps): Promise<HttpResponse> {
+  return jobItemsPage(request, deps, () => undefined, (id, limit, token) => deps.jobs.listDatabaseOutcomes(id, limit, token));
+}
+
 /** GET /api/dbroles/jobs/{id}/plan?limit=&next_token= → {items: [{kind, user, database, action, already_held}], next_token}: a dry-run job's plan. */
-export async function listJobPlan(request: ApiRequest, deps: JobServiceDeps): Promise<HttpResponse> {
-  const id = z.string().min(1).max(100).parse(request.pathParameters.id);
-  const query = ListJobsQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).parse(request.query);
-  const { request: jobRequest } = await deps.jobs.get(id);
-  if (!jobRequest.dry_run) throw new UsageError(`job "${id}" is not a dry run (dry_run: true), so it has no plan`);
-  let page;
-  try {
-    page = await deps.jobs.listPlanItems(id, query.limit, query.next_token);
-  } catch (error) {
-    if (query.next_token && error instanceof SyntaxError) throw new UsageError('next_token: is not a token this API returned', { cause: error });
-    throw error;
-  }
-  return json(200, { items: page.items, next_token: page.nextToken ?? null });
+export function listJobPlan(request: ApiRequest, deps: JobServiceDeps): Promise<HttpResponse> {
+  return jobItemsPage(
+    request,
+    deps,
+    (record, id) => {
+      if (!record.request.dry_run) throw new UsageError(`job "${id}" is not a dry run (dry_run: true), so it has no plan`);
+    },
+    (id, limit, token) => deps.jobs.listPlanItems(id, limit, token),
+  );
 }

@@ -82,16 +82,13 @@ export async function finalize(input: z.infer<typeof FinalizeInputSchema>, deps:
     const results = input.results.map((r) => (r.completed_at ? r : { ...r, completed_at: now }));
     if (record.request.dry_run) return finishPlan(record, input.target, results, (r) => connectionFor(record, input.target, r, now).name, deps);
     const verified = results.filter((r) => r.verify);
-    if (verified.length > 0) {
-      const sum = (key: 'missing' | 'login_failed' | 'extra') => verified.reduce((n, r) => n + (r.verify?.summary[key] ?? 0), 0);
-      const summary = { missing: sum('missing'), login_failed: sum('login_failed'), extra: sum('extra') };
-      await deps.jobs.setVerify(input.job_id, { status: verifyStatus(summary), summary });
-    }
+    const sum = (key: 'missing' | 'login_failed' | 'extra') => verified.reduce((n, r) => n + (r.verify?.summary[key] ?? 0), 0);
+    const summary = { missing: sum('missing'), login_failed: sum('login_failed'), extra: sum('extra') };
+    if (verified.length > 0) await deps.jobs.setVerify(input.job_id, { status: verifyStatus(summary), summary });
     if (record.request.verify_only) {
       const phase = results.every((r) => r.status === 'completed') ? 'completed' : 'failed';
-      const job = await deps.jobs.get(input.job_id);
-      const s = job.job.verify?.summary;
-      await deps.jobs.finish(input.job_id, { phase, message: `verify only: ${s?.missing ?? 0} missing, ${s?.login_failed ?? 0} login failed, ${s?.extra ?? 0} extra; nothing was changed`, result: results }, now);
+      const said = `verify only: ${summary.missing} missing, ${summary.login_failed} login failed, ${summary.extra} extra; nothing was changed`;
+      await deps.jobs.finish(input.job_id, { phase, message: said, result: results }, now);
       await deps.credentials.deleteOfferedMaster(input.job_id);
       await deps.locks.release(input.target.resource_key, input.job_id);
       return { phase };

@@ -148,16 +148,15 @@ export class DynamoJobStore implements JobStore {
   }
 
   async listPlanItems(jobId: string, limit: number, nextToken?: string): Promise<{ items: PlanItem[]; nextToken?: string }> {
+    return this.queryPage(`JOBPLAN#${jobId}`, limit, nextToken, (i) => PlanItemSchema.parse(i));
+  }
+
+  /** One page of a partition's items, parsed. */
+  private async queryPage<T>(pk: string, limit: number, nextToken: string | undefined, parse: (item: unknown) => T): Promise<{ items: T[]; nextToken?: string }> {
     const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `JOBPLAN#${jobId}` },
-        Limit: limit,
-        ExclusiveStartKey: decodePageToken(nextToken),
-      }),
+      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Limit: limit, ExclusiveStartKey: decodePageToken(nextToken) }),
     );
-    return { items: (out.Items ?? []).map((i) => PlanItemSchema.parse(i)), nextToken: encodePageToken(out.LastEvaluatedKey) };
+    return { items: (out.Items ?? []).map(parse), nextToken: encodePageToken(out.LastEvaluatedKey) };
   }
 
   async setMasterSource(id: string, source: NonNullable<Job['master_source']>): Promise<void> {
@@ -186,19 +185,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   async listDatabaseOutcomes(jobId: string, limit: number, nextToken?: string): Promise<{ items: DatabaseOutcomeItem[]; nextToken?: string }> {
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `JOBDB#${jobId}` },
-        Limit: limit,
-        ExclusiveStartKey: decodePageToken(nextToken),
-      }),
-    );
-    return {
-      items: (out.Items ?? []).map((i) => DatabaseOutcomeSchema.parse(i)),
-      nextToken: encodePageToken(out.LastEvaluatedKey),
-    };
+    return this.queryPage(`JOBDB#${jobId}`, limit, nextToken, (i) => DatabaseOutcomeSchema.parse(i));
   }
 
   async listRunning(limit: number, nextToken?: string): Promise<{ ids: string[]; nextToken?: string }> {

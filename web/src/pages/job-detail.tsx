@@ -22,16 +22,19 @@ function executionLink(arn: string | null): string | undefined {
   return `https://${parts[3]}.console.aws.amazon.com/states/home?region=${parts[3]}#/v2/executions/details/${arn}`;
 }
 
-async function allOutcomes(api: Api, id: string): Promise<DatabaseOutcomeItem[]> {
-  const items: DatabaseOutcomeItem[] = [];
+/** Every page of a paged route, up to `max` items (a page is enough to show while a huge job loads). */
+async function allPages<T>(read: (token?: string) => Promise<{ items: T[]; next_token: string | null }>, max: number): Promise<T[]> {
+  const items: T[] = [];
   let token: string | undefined;
   do {
-    const page = await api.jobDatabases(id, token);
+    const page = await read(token);
     items.push(...page.items);
     token = page.next_token ?? undefined;
-  } while (token && items.length < 20_000);
+  } while (token && items.length < max);
   return items;
 }
+
+const allOutcomes = (api: Api, id: string): Promise<DatabaseOutcomeItem[]> => allPages((token) => api.jobDatabases(id, token), 20_000);
 
 /** Roles × databases: one row per database, one column per user. */
 function OutcomeGrid({ outcomes, loading }: { outcomes: DatabaseOutcomeItem[]; loading: boolean }) {
@@ -68,16 +71,7 @@ function OutcomeGrid({ outcomes, loading }: { outcomes: DatabaseOutcomeItem[]; l
 function PlanTable({ api, id, summary }: { api: Api; id: string; summary: NonNullable<Job['plan']> }) {
   const plan = useQuery({
     queryKey: ['job-plan', id],
-    queryFn: async () => {
-      const items: PlanItem[] = [];
-      let token: string | undefined;
-      do {
-        const page = await api.jobPlan(id, token);
-        items.push(...page.items);
-        token = page.next_token ?? undefined;
-      } while (token && items.length < 50_000);
-      return items;
-    },
+    queryFn: (): Promise<PlanItem[]> => allPages((token) => api.jobPlan(id, token), 50_000),
   });
   const kinds = Object.entries(summary.by_kind).map(([kind, n]) => `${n} ${kind}`).join(', ');
   return (

@@ -128,6 +128,20 @@ class MysqlSession implements ProvisionerSession {
   }
 }
 
+/** How dbroles reaches MySQL or MariaDB as `target.user`: TLS checked when asked, one statement per query. */
+export function connectionOptions(target: ConnectionTarget, database: string | undefined): mysql.ConnectionOptions {
+  return {
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database,
+    ssl: target.tls ? { ca: target.tls.ca, rejectUnauthorized: target.tls.rejectUnauthorized ?? true } : undefined,
+    connectTimeout: (target.connectTimeoutSeconds ?? 10) * 1000,
+    multipleStatements: false,
+  };
+}
+
 /** MySQL, Aurora MySQL and MariaDB. Works with a master without SUPER that holds its grants WITH GRANT OPTION. */
 export const mysqlProvisioner = {
   family: 'mysql',
@@ -135,16 +149,7 @@ export const mysqlProvisioner = {
   isAuthenticationError: (error: unknown) => [1045, 1698].includes((error as { errno?: number }).errno ?? 0),
   async connect(target: ConnectionTarget, stats?: SqlStats, options: SessionOptions = {}): Promise<ProvisionerSession> {
     if (stats) stats.connections += 1;
-    const conn = await mysql.createConnection({
-      host: target.host,
-      port: target.port,
-      user: target.user,
-      password: target.password,
-      database: target.database,
-      ssl: target.tls ? { ca: target.tls.ca, rejectUnauthorized: target.tls.rejectUnauthorized ?? true } : undefined,
-      connectTimeout: (target.connectTimeoutSeconds ?? 10) * 1000,
-      multipleStatements: false,
-    });
+    const conn = await mysql.createConnection(connectionOptions(target, target.database));
     try {
       if (stats) stats.statements += 2;
       const [[info]] = await conn.query<mysql.RowDataPacket[]>(sql.selectServerInfo);

@@ -2,18 +2,10 @@ import mysql from 'mysql2/promise';
 import type { Finding, VerifiedUser, Verifier, VerifySession } from '../../verify.ts';
 import type { ConnectionTarget } from '../types.ts';
 import { quoteMysqlIdent as ident } from './quote.ts';
+import { connectionOptions } from './index.ts';
 import * as sql from './sql.ts';
 
-const connect = (target: ConnectionTarget, database?: string) =>
-  mysql.createConnection({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-    database,
-    ssl: target.tls ? { ca: target.tls.ca, rejectUnauthorized: target.tls.rejectUnauthorized ?? true } : undefined,
-    connectTimeout: (target.connectTimeoutSeconds ?? 10) * 1000,
-  });
+const connect = (target: ConnectionTarget, database?: string) => mysql.createConnection(connectionOptions(target, database));
 
 class MysqlVerifySession implements VerifySession {
   constructor(private readonly conn: mysql.Connection) {}
